@@ -1,0 +1,34 @@
+# callscope: `make run` sets everything up and processes sample_audio/; `make test` runs the tests.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+OUT    ?= out
+export HF_HUB_OFFLINE := 1
+
+.PHONY: install run test bench lock clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "callscope needs Python 3.11 (set PYTHON=...)"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	$(BIN)/callscope models verify
+	touch $@
+
+run: install
+	$(BIN)/callscope run sample_audio --out $(OUT)
+
+test: install
+	$(BIN)/pytest -q
+
+bench: install
+	$(BIN)/python benchmarks/bench_transcribe.py --out benchmarks/results
+
+# Refresh the pinned versions of every installed package (after changing pyproject.toml).
+lock: install
+	$(BIN)/pip freeze --exclude-editable | sed 's/+cpu//' > requirements.lock
+
+clean:
+	rm -rf $(VENV) $(OUT)

@@ -1,0 +1,199 @@
+"""The batch runner behind `callscope run`: plan, transcribe, write, record.
+
+Each input is hashed; unchanged inputs already processed with the same
+settings are skipped, copies of an already processed recording are recorded
+as duplicates, and everything else is transcribed by one shared model. Every
+output file and the manifest are written atomically, so a run killed at any
+moment and started again ends with the same outputs and no duplicates.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from time import perf_counter
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeRemainingColumn
+
+from callscope.config import Settings
+from callscope.errors import CallscopeError, InputError
+from callscope.files import sha256_file
+from callscope.manifest import FileRecord, Manifest, RunRecord, now
+from callscope.pipeline.audio import probe_duration
+from callscope.pipeline.ingest import InputFile, discover
+from callscope.pipeline.process import process_call
+from callscope.pipeline.transcribe import Transcriber
+from callscope.writers import write_outputs
+
+EXIT_OK = 0
+EXIT_SOME_FAILED = 1
+EXIT_USAGE = 2
+EXIT_SETUP = 3
+EXIT_INTERRUPTED = 130
+
+
+@dataclass
+class Planned:
+    """An input with its content hash and header duration."""
+
+    item: InputFile
+    sha256: str
+    size_bytes: int
+    duration: float
+
+
+@dataclass
+class RunSummary:
+    """What a run did; `exit_code` follows the documented convention."""
+
+    run_id: str
+    processed: int = 0
+    skipped: int = 0
+    duplicates: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    audio_seconds: float = 0.0
+    wall_seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_SOME_FAILED if self.failures else EXIT_OK
+
+
+@contextmanager
+def output_lock(out_dir: Path):
+    """Only one run may write to an output folder at a time."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / ".callscope.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CallscopeError(f"{out_dir}: another callscope run is writing to this folder") from None
+        for leftover in out_dir.glob(".*.tmp"):  # from a run that was killed mid-write
+            leftover.unlink()
+        yield
+
+
+def _record(planned: Planned, run_id: str, config_hash: str, **fields) -> FileRecord:
+    return FileRecord(id=planned.item.call_id, path=str(planned.item.path), sha256=planned.sha256,
+                      size_bytes=planned.size_bytes, run_id=run_id, config_hash=config_hash,
+                      processed_at=now(), **fields)
+
+
+class BatchRunner:
+    """Runs the pipeline over many recordings into one output folder."""
+
+    def __init__(self, settings: Settings, out_dir: Path, console: Console | None = None):
+        self.settings = settings
+        self.out_dir = out_dir
+        self.console = console or Console(stderr=True, soft_wrap=True)
+        self.config_hash = settings.fingerprint()
+
+    def run(self, inputs: list[Path]) -> RunSummary:
+        files = discover(inputs, self.settings.audio.extensions)
+        if not files:
+            raise CallscopeError(f"no audio files found in {', '.join(map(str, inputs))}")
+        with output_lock(self.out_dir):
+            manifest = Manifest.load(self.out_dir)
+            run = RunRecord(run_id=f"{now().replace(':', '')}-{os.getpid()}", started_at=now(), inputs=len(files))
+            manifest.runs.append(run)
+            summary = RunSummary(run_id=run.run_id)
+            try:
+                todo = self._plan(files, manifest, run.run_id, summary)
+                manifest.save(self.out_dir)
+                if todo:
+                    self._process(todo, manifest, run.run_id, summary)
+            finally:
+                run.finished_at = now()
+                run.processed, run.skipped = summary.processed, summary.skipped
+                run.failed, run.duplicates = len(summary.failures), summary.duplicates
+                run.exit_code = summary.exit_code
+                manifest.save(self.out_dir)
+        return summary
+
+    def _plan(self, files: list[InputFile], manifest: Manifest, run_id: str, summary: RunSummary) -> list[Planned]:
+        """Hash inputs; record unreadable ones and duplicates; return what needs processing."""
+        todo: list[Planned] = []
+        first_of: dict[str, str] = {}
+        with self._progress() as progress:
+            task = progress.add_task("Checking inputs", total=len(files), files="", audio="", speed="")
+            for item in files:
+                progress.advance(task)
+                try:
+                    planned = Planned(item, sha256_file(item.path), item.path.stat().st_size, probe_duration(item.path))
+                except OSError as exc:
+                    self._fail(manifest, Planned(item, "", 0, 0.0), run_id, summary,
+                               f"{item.path}: cannot read ({exc.strerror or exc})")
+                    continue
+                owner = first_of.get(planned.sha256) or manifest.owner_of(planned.sha256, item.call_id)
+                if manifest.is_current(item.call_id, planned.sha256, self.config_hash, self.out_dir):
+                    summary.skipped += 1
+                elif owner:
+                    summary.duplicates += 1
+                    manifest.files[item.call_id] = _record(planned, run_id, self.config_hash,
+                                                           status="duplicate", duplicate_of=owner)
+                else:
+                    todo.append(planned)
+                first_of.setdefault(planned.sha256, item.call_id)
+        return todo
+
+    def _fail(self, manifest: Manifest, planned: Planned, run_id: str, summary: RunSummary, error: str) -> None:
+        summary.failures.append((planned.item.call_id, error))
+        manifest.files[planned.item.call_id] = _record(planned, run_id, self.config_hash, status="failed", error=error)
+        self.console.print(f"[red]✗[/red] {error}", markup=True, highlight=False)
+
+    def _work(self, transcriber: Transcriber, planned: Planned):
+        conversation = process_call(planned.item, planned.sha256, self.settings, transcriber)
+        outputs = write_outputs(conversation, self.out_dir, self.settings.output)
+        return conversation, outputs
+
+    def _process(self, todo: list[Planned], manifest: Manifest, run_id: str, summary: RunSummary) -> None:
+        jobs = self.settings.run.jobs
+        transcriber = Transcriber(self.settings.asr, jobs)
+        started = perf_counter()
+        with self._progress() as progress, ThreadPoolExecutor(max_workers=jobs) as pool:
+            task = progress.add_task("Transcribing", total=sum(max(p.duration, 0.1) for p in todo),
+                                     files=f"0/{len(todo)} files", audio="0.00 h audio", speed="")
+            futures: dict[Future, Planned] = {pool.submit(self._work, transcriber, p): p for p in todo}
+            try:
+                for done, future in enumerate(as_completed(futures), start=1):
+                    planned = futures[future]
+                    self._finish(future, planned, manifest, run_id, summary)
+                    manifest.save(self.out_dir)
+                    summary.wall_seconds = perf_counter() - started
+                    speed = summary.audio_seconds / summary.wall_seconds if summary.wall_seconds else 0.0
+                    progress.update(task, advance=max(planned.duration, 0.1), files=f"{done}/{len(todo)} files",
+                                    audio=f"{summary.audio_seconds / 3600:.2f} h audio", speed=f"{speed:.1f}x RT")
+            except KeyboardInterrupt:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+
+    def _finish(self, future: Future, planned: Planned, manifest: Manifest, run_id: str, summary: RunSummary) -> None:
+        try:
+            conversation, outputs = future.result()
+        except InputError as exc:
+            self._fail(manifest, planned, run_id, summary, str(exc))
+            return
+        except Exception as exc:  # a bug must not end the batch; it is recorded per file
+            self._fail(manifest, planned, run_id, summary,
+                       f"{planned.item.path}: internal error ({type(exc).__name__}: {exc})")
+            return
+        summary.processed += 1
+        summary.audio_seconds += conversation.duration
+        manifest.files[planned.item.call_id] = _record(
+            planned, run_id, self.config_hash, status="ok", warnings=conversation.warnings,
+            duration=conversation.duration, outputs=outputs)
+        for warning in conversation.warnings:
+            self.console.print(f"[yellow]![/yellow] {planned.item.path}: {warning}", highlight=False)
+
+    def _progress(self) -> Progress:
+        return Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+            TextColumn("{task.fields[files]}"), TextColumn("{task.fields[audio]}"),
+            TextColumn("{task.fields[speed]}"), TimeRemainingColumn(),
+            console=self.console, transient=False,
+        )

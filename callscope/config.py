@@ -1,0 +1,128 @@
+"""Settings: defaults in configs/default.yaml, overridden by a user's YAML file.
+
+Every key is validated; an unknown key or a bad value is reported with the
+file and the dotted key, e.g. ``my.yaml: asr.beam_size: Input should be greater than 0``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from callscope.conversation import SCHEMA_VERSION, Role
+from callscope.errors import ConfigError
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "default.yaml"
+
+OutputFormat = Literal["json", "txt", "srt", "vtt"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AsrSettings(_Strict):
+    """Speech recognition with faster-whisper."""
+
+    model: str = "base"
+    compute_type: str = "int8"
+    beam_size: int = Field(5, ge=1, le=20)
+    language: str | None = None
+    vad: bool = True
+    vad_min_silence_ms: int = Field(2000, ge=0)
+    condition_on_previous_text: bool = False
+    cpu_threads: int = Field(0, ge=0)
+
+
+class AudioSettings(_Strict):
+    """Decoding and channel handling."""
+
+    fake_stereo_correlation: float = Field(0.98, gt=0, le=1)
+    extensions: list[str] = [".wav", ".flac", ".mp3", ".m4a", ".ogg", ".opus", ".aac", ".wma", ".mp4"]
+
+
+class RoleSettings(_Strict):
+    """How speakers become agent or customer."""
+
+    channels: dict[int, Role] = {0: "agent", 1: "customer"}
+
+
+class OutputSettings(_Strict):
+    """Per-call output files."""
+
+    formats: list[OutputFormat] = ["json", "txt", "srt", "vtt"]
+    max_cue_seconds: float = Field(6.0, gt=0)
+    max_cue_chars: int = Field(84, ge=10)
+
+
+class RunSettings(_Strict):
+    """Batch execution."""
+
+    jobs: int = Field(1, ge=1, le=64)
+
+
+class Settings(_Strict):
+    """All callscope settings."""
+
+    asr: AsrSettings = AsrSettings()
+    audio: AudioSettings = AudioSettings()
+    roles: RoleSettings = RoleSettings()
+    output: OutputSettings = OutputSettings()
+    run: RunSettings = RunSettings()
+
+    def fingerprint(self) -> str:
+        """Hash of everything that changes a call's outputs (jobs excluded)."""
+        payload = self.model_dump(mode="json", exclude={"run"})
+        payload["schema_version"] = SCHEMA_VERSION
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        raise ConfigError(f"{path}: not valid YAML{where}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    return data
+
+
+def _merge(base: dict, override: dict) -> dict:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _validate(data: dict, source: Path) -> Settings:
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(part) for part in first["loc"])
+        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise ConfigError(f"{source}: {key}: {message}{more}") from None
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Defaults from configs/default.yaml, overridden by `path` when given."""
+    data = _read_yaml(DEFAULT_CONFIG) if DEFAULT_CONFIG.exists() else {}
+    settings = _validate(data, DEFAULT_CONFIG)
+    if path is None:
+        return settings
+    return _validate(_merge(settings.model_dump(), _read_yaml(path)), path)

@@ -1,0 +1,1 @@
+"""Pipeline stages, one module each: ingest -> audio -> transcribe -> align -> write."""

@@ -1,0 +1,82 @@
+"""Transcribe: faster-whisper on each track, with VAD and word timestamps."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from callscope import registry
+from callscope.config import AsrSettings
+from callscope.conversation import Segment, Word
+from callscope.errors import ModelError
+
+
+@dataclass
+class TrackTranscript:
+    """Whisper's output for one track."""
+
+    segments: list[Segment]
+    language: str | None
+    language_probability: float | None
+    speech_seconds: float
+
+
+def whisper_options(settings: AsrSettings) -> dict:
+    """Keyword arguments for `WhisperModel.transcribe` (shared with the benchmarks)."""
+    return {
+        "language": settings.language,
+        "beam_size": settings.beam_size,
+        "vad_filter": settings.vad,
+        "vad_parameters": {"min_silence_duration_ms": settings.vad_min_silence_ms},
+        "word_timestamps": True,
+        "condition_on_previous_text": settings.condition_on_previous_text,
+    }
+
+
+def load_whisper(settings: AsrSettings, jobs: int = 1):
+    """Load the ASR model once; `jobs` concurrent transcriptions share it."""
+    from faster_whisper import WhisperModel
+
+    path = registry.resolve(settings.model)
+    threads = settings.cpu_threads or max(1, (os.cpu_count() or 1) // jobs)
+    try:
+        return WhisperModel(path, device="cpu", compute_type=settings.compute_type,
+                            cpu_threads=threads, num_workers=jobs)
+    except Exception as exc:  # CTranslate2 and the hub client raise many types
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ModelError(f"model '{settings.model}': cannot be loaded ({reason})") from None
+
+
+class Transcriber:
+    """One loaded Whisper model and the options every call uses."""
+
+    def __init__(self, settings: AsrSettings, jobs: int = 1):
+        self.settings = settings
+        self.model = load_whisper(settings, jobs)
+        self.options = whisper_options(settings)
+
+    def transcribe(self, samples: np.ndarray, track: int) -> TrackTranscript:
+        """Segments with words for one 16 kHz track."""
+        segments, info = self.model.transcribe(samples, **self.options)
+        result = [
+            Segment(
+                track=track,
+                start=round(seg.start, 3),
+                end=round(seg.end, 3),
+                text=seg.text.strip(),
+                avg_logprob=round(seg.avg_logprob, 4),
+                no_speech_prob=round(seg.no_speech_prob, 4),
+                words=[
+                    Word(start=round(w.start, 3), end=round(w.end, 3), text=w.word.strip(),
+                         probability=round(w.probability, 4), track=track)
+                    for w in (seg.words or []) if w.word.strip()
+                ],
+            )
+            for seg in segments
+        ]
+        speech = info.duration_after_vad if self.settings.vad else info.duration
+        language = info.language if result or self.settings.language else None
+        return TrackTranscript(result, language, round(info.language_probability, 4) if language else None,
+                               round(speech, 3))

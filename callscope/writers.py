@@ -1,0 +1,99 @@
+"""Per-call output files: JSON (the Conversation), TXT, SRT and WebVTT."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from callscope.config import OutputSettings
+from callscope.conversation import Conversation, Utterance, Word
+from callscope.files import atomic_write_text
+
+
+@dataclass
+class Cue:
+    """One subtitle cue: a piece of one utterance."""
+
+    start: float
+    end: float
+    label: str
+    text: str
+
+
+def speaker_label(utterance: Utterance) -> str:
+    """'Agent', 'Customer', or the speaker id when the role is unknown."""
+    return utterance.role.capitalize() if utterance.role != "unknown" else utterance.speaker
+
+
+def timestamp(seconds: float, separator: str = ".") -> str:
+    """HH:MM:SS.mmm (SRT uses ',' as separator)."""
+    millis = int(round(max(seconds, 0.0) * 1000))
+    hours, millis = divmod(millis, 3_600_000)
+    minutes, millis = divmod(millis, 60_000)
+    secs, millis = divmod(millis, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
+
+
+def _split(words: list[Word], max_seconds: float, max_chars: int) -> list[list[Word]]:
+    pieces: list[list[Word]] = [[]]
+    for word in words:
+        current = pieces[-1]
+        length = sum(len(w.text) + 1 for w in current) + len(word.text)
+        if current and (word.end - current[0].start > max_seconds or length > max_chars):
+            pieces.append([word])
+        else:
+            current.append(word)
+    return [p for p in pieces if p]
+
+
+def cues(conversation: Conversation, settings: OutputSettings) -> list[Cue]:
+    """Utterances cut into readable cues by duration and length."""
+    return [
+        Cue(piece[0].start, piece[-1].end, speaker_label(u), " ".join(w.text for w in piece))
+        for u in conversation.utterances
+        for piece in _split(u.words, settings.max_cue_seconds, settings.max_cue_chars)
+    ]
+
+
+def to_txt(conversation: Conversation) -> str:
+    lines = [
+        f"[{timestamp(u.start)} - {timestamp(u.end)}] {speaker_label(u)}: {u.text}"
+        for u in conversation.utterances
+    ]
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def to_srt(conversation: Conversation, settings: OutputSettings) -> str:
+    blocks = [
+        f"{i}\n{timestamp(c.start, ',')} --> {timestamp(c.end, ',')}\n[{c.label}] {c.text}\n"
+        for i, c in enumerate(cues(conversation, settings), start=1)
+    ]
+    return "\n".join(blocks)
+
+
+def _vtt_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_vtt(conversation: Conversation, settings: OutputSettings) -> str:
+    blocks = ["WEBVTT\n"] + [
+        f"{timestamp(c.start)} --> {timestamp(c.end)}\n<v {_vtt_escape(c.label)}>{_vtt_escape(c.text)}\n"
+        for c in cues(conversation, settings)
+    ]
+    return "\n".join(blocks)
+
+
+def write_outputs(conversation: Conversation, out_dir: Path, settings: OutputSettings) -> list[str]:
+    """Write every configured format atomically; returns the file names written."""
+    render = {
+        "json": lambda: conversation.model_dump_json(indent=2) + "\n",
+        "txt": lambda: to_txt(conversation),
+        "srt": lambda: to_srt(conversation, settings),
+        "vtt": lambda: to_vtt(conversation, settings),
+    }
+    names = []
+    for fmt in settings.formats:
+        name = f"{conversation.id}.{fmt}"
+        atomic_write_text(out_dir / name, render[fmt]())
+        names.append(name)
+    return names

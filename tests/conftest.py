@@ -1,0 +1,58 @@
+"""Shared fixtures: real bundled models, the sample calls, and generated audio."""
+
+from __future__ import annotations
+
+import json
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from callscope.config import Settings
+from callscope.pipeline.transcribe import Transcriber
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_audio"
+SHARED = ROOT.parent / "shared" / "data"
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int = 16000) -> Path:
+    """16-bit PCM WAV; `samples` is (n,) for mono or (channels, n)."""
+    data = np.atleast_2d(samples)
+    pcm = (np.clip(data, -1, 1) * 32767).astype("<i2").T.copy()
+    with wave.open(str(path), "wb") as handle:
+        handle.setnchannels(data.shape[0])
+        handle.setsampwidth(2)
+        handle.setframerate(rate)
+        handle.writeframes(pcm.tobytes())
+    return path
+
+
+def sample_calls() -> list[dict]:
+    """Ground truth of every bundled sample call."""
+    return [json.loads(p.read_text()) for p in sorted(SAMPLES.glob("*.json"))]
+
+
+def sample_audio(call_id: str) -> Path:
+    truth = json.loads((SAMPLES / f"{call_id}.json").read_text())
+    return SAMPLES / truth["audio"]
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def transcriber(settings) -> Transcriber:
+    """The default multilingual model, loaded once for the session."""
+    return Transcriber(settings.asr)
+
+
+@pytest.fixture(scope="session")
+def fast_settings() -> Settings:
+    """English-only tiny model: fast enough for end-to-end batch tests."""
+    settings = Settings()
+    settings.asr.model = "tiny.en"
+    return settings

@@ -1,0 +1,156 @@
+"""`callscope run` end to end with the real tiny.en model: bad inputs, reruns, kills, duplicates."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from callscope.batch import EXIT_SOME_FAILED, BatchRunner
+from callscope.manifest import Manifest
+from callscope.pipeline.audio import load_audio
+from tests.conftest import sample_audio, write_wav
+
+CLIPS = ["parcel_late", "refund_request", "lost_card", "password_reset"]
+
+
+def clip(call_id: str, folder: Path, seconds: float = 12.0) -> Path:
+    """The first seconds of a sample call as a 16 kHz WAV (both channels kept)."""
+    audio = load_audio(sample_audio(call_id), "sha")
+    samples = np.stack([t[: int(seconds * 16000)] for t in audio.tracks])
+    return write_wav(folder / f"{call_id}.wav", samples)
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("clips")
+    for call_id in CLIPS:
+        clip(call_id, folder)
+    return folder
+
+
+def bad_inputs(folder: Path) -> None:
+    """The classic broken inputs of a nightly batch."""
+    (folder / "zero.wav").write_bytes(b"")
+    (folder / "notes.wav").write_text("not audio at all\n" * 50)
+    full = (folder / "parcel_late.wav").read_bytes()
+    (folder / "truncated.wav").write_bytes(full[: len(full) // 3])
+    rng = np.random.default_rng(1)
+    write_wav(folder / "silence.wav", (rng.standard_normal(16000 * 8) * 1e-4).astype(np.float32))
+    one_second = load_audio(folder / "refund_request.wav", "sha").tracks[0][16000 * 2: 16000 * 3]
+    write_wav(folder / "one_second.wav", one_second)
+
+
+def comparable(out: Path) -> dict[str, str]:
+    """Output files with the per-run fields (creation time, timings) blanked."""
+    files = {}
+    for path in sorted(out.iterdir()):
+        if path.name.startswith(".") or path.name == "manifest.json":
+            continue
+        text = path.read_text()
+        if path.suffix == ".json":
+            data = json.loads(text)
+            data["processing"].pop("created_at")
+            data["processing"].pop("seconds")
+            text = json.dumps(data, sort_keys=True)
+        files[path.name] = text
+    return files
+
+
+def test_bad_inputs_end_as_per_file_errors_and_rerun_skips(tmp_path, clips, fast_settings):
+    inputs = tmp_path / "in"
+    shutil.copytree(clips, inputs)
+    bad_inputs(inputs)
+    out = tmp_path / "out"
+    summary = BatchRunner(fast_settings, out).run([inputs])
+    assert summary.exit_code == EXIT_SOME_FAILED
+    failures = dict(summary.failures)
+    assert set(failures) == {"zero", "notes"}
+    assert failures["zero"].endswith("zero.wav: empty file (0 bytes)")
+    assert "notes.wav: not a readable audio file" in failures["notes"]
+    records = Manifest.load(out).files
+    assert records["silence"].status == "ok" and records["silence"].warnings == ["no speech detected"]
+    assert json.loads((out / "silence.json").read_text())["utterances"] == []
+    assert records["truncated"].status == "ok" and "truncated" in records["truncated"].warnings[0]
+    assert records["one_second"].status == "ok"
+    assert all(records[c].status == "ok" and (out / f"{c}.srt").exists() for c in CLIPS)
+    conversation = json.loads((out / "parcel_late.json").read_text())
+    assert conversation["schema_version"] == "1.0" and conversation["source"]["layout"] == "stereo"
+    assert {u["role"] for u in conversation["utterances"]} == {"agent", "customer"}
+
+    again = BatchRunner(fast_settings, out).run([inputs])
+    assert again.processed == 0 and again.skipped == 7 and len(again.failures) == 2
+    assert len(Manifest.load(out).runs) == 2
+
+
+def test_copies_of_a_recording_are_not_counted_twice(tmp_path, clips, fast_settings):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(clips / "lost_card.wav", inputs / "a.wav")
+    shutil.copy(clips / "lost_card.wav", inputs / "b.wav")
+    summary = BatchRunner(fast_settings, tmp_path / "out").run([inputs])
+    assert (summary.processed, summary.duplicates) == (1, 1)
+    record = Manifest.load(tmp_path / "out").files["b"]
+    assert record.status == "duplicate" and record.duplicate_of == "a"
+    assert not (tmp_path / "out" / "b.json").exists()
+
+
+def test_changed_settings_or_content_are_processed_again(tmp_path, clips, fast_settings):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(clips / "lost_card.wav", inputs / "call.wav")
+    out = tmp_path / "out"
+    BatchRunner(fast_settings, out).run([inputs])
+    shutil.copy(clips / "refund_request.wav", inputs / "call.wav")
+    assert BatchRunner(fast_settings, out).run([inputs]).processed == 1
+    other = fast_settings.model_copy(deep=True)
+    other.asr.beam_size = 1
+    assert BatchRunner(other, out).run([inputs]).processed == 1
+
+
+def run_cli(inputs: Path, out: Path) -> subprocess.Popen:
+    command = [sys.executable, "-m", "callscope.cli", "run", str(inputs), "--out", str(out), "--model", "tiny.en"]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_killed_run_restarted_matches_a_clean_run(tmp_path, clips):
+    clean = tmp_path / "clean"
+    assert run_cli(clips, clean).wait() == 0
+    out = tmp_path / "killed"
+    process = run_cli(clips, out)
+    deadline = time.time() + 300
+    while time.time() < deadline and not list(out.glob("*.vtt")):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    done_before = len(list(out.glob("*.vtt")))
+    assert 0 < done_before < len(CLIPS)
+    restarted = run_cli(clips, out)
+    _, stderr = restarted.communicate()
+    assert restarted.returncode == 0, stderr
+    assert comparable(out) == comparable(clean)
+    assert not list(out.glob(".*.tmp"))
+    manifest = Manifest.load(out)
+    assert sorted(manifest.files) == sorted(CLIPS)
+    assert all(r.status == "ok" for r in manifest.files.values())
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "callscope.cli", *args], capture_output=True, text=True)
+
+
+def test_exit_codes_and_one_line_errors(tmp_path, clips):
+    missing = cli("run", str(tmp_path / "nope"), "--out", str(tmp_path / "o"))
+    assert missing.returncode == 2 and "nope: no such file or folder" in missing.stderr
+    bad_model = cli("run", str(clips / "lost_card.wav"), "--model", "nonsense", "--out", str(tmp_path / "o"))
+    assert bad_model.returncode == 3 and "model 'nonsense': unknown name" in bad_model.stderr
+    (tmp_path / "bad.yaml").write_text("asr:\n  beam: 2\n")
+    bad_config = cli("run", str(clips), "--config", str(tmp_path / "bad.yaml"), "--out", str(tmp_path / "o"))
+    assert bad_config.returncode == 2 and "bad.yaml: asr.beam: unknown key" in bad_config.stderr

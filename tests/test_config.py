@@ -1,0 +1,53 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from callscope.config import DEFAULT_CONFIG, Settings, load_settings
+from callscope.errors import ConfigError
+
+
+def test_default_yaml_matches_built_in_defaults():
+    assert Settings.model_validate(yaml.safe_load(DEFAULT_CONFIG.read_text())) == Settings()
+
+
+def test_user_file_overrides_only_what_it_names(tmp_path: Path):
+    path = tmp_path / "my.yaml"
+    path.write_text("asr:\n  beam_size: 2\n  language: fr\n")
+    settings = load_settings(path)
+    assert settings.asr.beam_size == 2 and settings.asr.language == "fr"
+    assert settings.asr.model == "base" and settings.run.jobs == 1
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("asr:\n  beem_size: 3\n", "my.yaml: asr.beem_size: unknown key"),
+        ("asr:\n  beam_size: 0\n", "my.yaml: asr.beam_size: Input should be greater than or equal to 1"),
+        ("output:\n  formats: [json, docx]\n", "my.yaml: output.formats.1: Input should be"),
+        ("roles:\n  channels: {0: boss}\n", "my.yaml: roles.channels.0: Input should be"),
+        ("asr: [1, 2\n", "my.yaml: not valid YAML"),
+        ("- a\n- b\n", "my.yaml: expected a mapping"),
+    ],
+)
+def test_bad_config_names_file_and_key(tmp_path: Path, text: str, expected: str):
+    path = tmp_path / "my.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path)
+    message = str(raised.value)
+    assert message.startswith(str(tmp_path)) and expected in message
+    assert "\n" not in message
+
+
+def test_missing_config_file(tmp_path: Path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_settings(tmp_path / "absent.yaml")
+
+
+def test_fingerprint_ignores_jobs_but_not_model():
+    base = Settings()
+    more_jobs = Settings(run={"jobs": 4})
+    other_model = Settings(asr={"model": "tiny.en"})
+    assert base.fingerprint() == more_jobs.fingerprint()
+    assert base.fingerprint() != other_model.fingerprint()
