@@ -2,8 +2,8 @@
 
 For every sample call both paths run with the same model, beam and VAD
 settings; the order alternates per file so neither gets a warm-cache edge.
-callscope's time covers decoding, transcription of every track, alignment and
-writing all output files; plain faster-whisper's covers `decode_audio` and
+callscope's time covers decoding, transcription of every track, alignment,
+roles and writing all output files (diarisation is benchmarked on its own); plain faster-whisper's covers `decode_audio` and
 transcribing each channel. Reports x real time, the overhead of callscope,
 and WER of both against the sample calls' references.
 
@@ -24,21 +24,20 @@ from callscope.config import Settings
 from callscope.evaluation.asr import read_refs, word_error_rate
 from callscope.files import sha256_file
 from callscope.pipeline.ingest import InputFile
-from callscope.pipeline.process import process_call
-from callscope.pipeline.transcribe import Transcriber
+from callscope.pipeline.process import CallProcessor
 from callscope.writers import write_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_callscope(path: Path, settings: Settings, transcriber: Transcriber, out: Path) -> tuple[float, str]:
+def run_callscope(path: Path, processor: CallProcessor, out: Path) -> tuple[float, str]:
     started = perf_counter()
-    conversation = process_call(InputFile(path, path.stem), sha256_file(path), settings, transcriber)
-    write_outputs(conversation, out, settings.output)
+    conversation = processor.process(InputFile(path, path.stem), sha256_file(path))
+    write_outputs(conversation, out, processor.settings.output)
     return perf_counter() - started, conversation.text()
 
 
-def run_plain(path: Path, transcriber: Transcriber, channels: int) -> tuple[float, str]:
+def run_plain(path: Path, transcriber, channels: int) -> tuple[float, str]:
     started = perf_counter()
     tracks = decode_audio(str(path), split_stereo=channels == 2)
     words = []
@@ -57,15 +56,16 @@ def main() -> None:
 
     settings = Settings()
     settings.asr.model = args.model
-    transcriber = Transcriber(settings.asr)
+    settings.speakers.diarise = False  # the transcription stage alone; diarisation has its own benchmark
+    processor = CallProcessor(settings)
     refs = read_refs(ROOT / "sample_audio" / "refs.tsv")[: args.calls or None]
     rows, hyp_cs, hyp_plain = [], [], []
     with tempfile.TemporaryDirectory() as scratch:
         for i, ref in enumerate(refs):
             truth = json.loads(ref.audio.with_suffix(".json").read_text())
             duration = truth["turns"][-1]["end"]
-            jobs = [lambda: run_callscope(ref.audio, settings, transcriber, Path(scratch)),
-                    lambda: run_plain(ref.audio, transcriber, truth["channels"])]
+            jobs = [lambda: run_callscope(ref.audio, processor, Path(scratch)),
+                    lambda: run_plain(ref.audio, processor.transcriber, truth["channels"])]
             if i % 2:
                 jobs.reverse()
             first, second = (job() for job in jobs)

@@ -26,8 +26,7 @@ from callscope.files import sha256_file
 from callscope.manifest import FileRecord, Manifest, RunRecord, now
 from callscope.pipeline.audio import probe_duration
 from callscope.pipeline.ingest import InputFile, discover
-from callscope.pipeline.process import process_call
-from callscope.pipeline.transcribe import Transcriber
+from callscope.pipeline.process import CallProcessor
 from callscope.writers import write_outputs
 
 EXIT_OK = 0
@@ -146,19 +145,19 @@ class BatchRunner:
         manifest.files[planned.item.call_id] = _record(planned, run_id, self.config_hash, status="failed", error=error)
         self.console.print(f"[red]✗[/red] {error}", markup=True, highlight=False)
 
-    def _work(self, transcriber: Transcriber, planned: Planned):
-        conversation = process_call(planned.item, planned.sha256, self.settings, transcriber)
+    def _work(self, processor: CallProcessor, planned: Planned):
+        conversation = processor.process(planned.item, planned.sha256)
         outputs = write_outputs(conversation, self.out_dir, self.settings.output)
         return conversation, outputs
 
     def _process(self, todo: list[Planned], manifest: Manifest, run_id: str, summary: RunSummary) -> None:
         jobs = self.settings.run.jobs
-        transcriber = Transcriber(self.settings.asr, jobs)
+        processor = CallProcessor(self.settings, jobs)
         started = perf_counter()
         with self._progress() as progress, ThreadPoolExecutor(max_workers=jobs) as pool:
             task = progress.add_task("Transcribing", total=sum(max(p.duration, 0.1) for p in todo),
                                      files=f"0/{len(todo)} files", audio="0.00 h audio", speed="")
-            futures: dict[Future, Planned] = {pool.submit(self._work, transcriber, p): p for p in todo}
+            futures: dict[Future, Planned] = {pool.submit(self._work, processor, p): p for p in todo}
             try:
                 for done, future in enumerate(as_completed(futures), start=1):
                     planned = futures[future]

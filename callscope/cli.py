@@ -66,8 +66,12 @@ def run(
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Calls processed at once."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="ASR model (overrides asr.model)."),
     language: Optional[str] = typer.Option(None, "--language", "-l", help="Force a language, e.g. en or fr."),
+    num_speakers: Optional[int] = typer.Option(None, "--num-speakers", min=1, help="Mono calls: exact speaker count."),
+    min_speakers: Optional[int] = typer.Option(None, "--min-speakers", min=1, help="Mono calls: at least this many."),
+    max_speakers: Optional[int] = typer.Option(None, "--max-speakers", min=1, help="Mono calls: at most this many."),
+    keep_pii: bool = typer.Option(False, "--keep-pii", help="Do not redact card numbers, e-mails... in outputs."),
 ) -> None:
-    """Transcribe every recording into OUT: <id>.json/.txt/.srt/.vtt and manifest.json.
+    """Transcribe every recording into OUT: <id>.json/.txt/.srt/.vtt/.rttm and manifest.json.
 
     Exit codes: 0 all files ok; 1 some files failed (see manifest.json);
     2 bad arguments or config; 3 model missing or unusable; 130 interrupted.
@@ -79,6 +83,10 @@ def run(
         settings.asr.model = model
     if language:
         settings.asr.language = language
+    for key, value in (("num_speakers", num_speakers), ("min_speakers", min_speakers), ("max_speakers", max_speakers)):
+        if value:
+            setattr(settings.speakers, key, value)
+    settings.output.redact = settings.output.redact and not keep_pii
     try:
         summary = BatchRunner(settings, out_dir, err).run(inputs)
     except ModelError as exc:
@@ -139,22 +147,23 @@ def eval_asr(
     from callscope.evaluation.asr import evaluate, read_refs
     from callscope.files import sha256_file
     from callscope.pipeline.ingest import InputFile
-    from callscope.pipeline.process import process_call
-    from callscope.pipeline.transcribe import Transcriber
+    from callscope.pipeline.process import CallProcessor
 
     settings = settings_from(config)
     settings.asr.model = model or settings.asr.model
     settings.asr.language = language or settings.asr.language
+    settings.output.redact = False  # references hold the digits as said
+    settings.speakers.diarise = False  # WER needs words, not speakers
     try:
         references = read_refs(refs)
-        transcriber = Transcriber(settings.asr)
+        processor = CallProcessor(settings)
     except ModelError as exc:
         fail(str(exc), EXIT_SETUP)
     except CallscopeError as exc:
         fail(str(exc), EXIT_USAGE)
 
     def transcribe(path: Path) -> str:
-        return process_call(InputFile(path, path.stem), sha256_file(path), settings, transcriber).text()
+        return processor.process(InputFile(path, path.stem), sha256_file(path)).text()
 
     with Progress(console=err) as progress:
         task = progress.add_task("Transcribing references", total=len(references))
@@ -172,6 +181,69 @@ def eval_asr(
     out.print(table)
     out.print(f"WER {result['wer']:.2%} over {result['n_files']} files, {result['reference_words']} reference words "
               f"(S {result['substitutions']}, D {result['deletions']}, I {result['insertions']}), model {result['model']}")
+
+
+@eval_app.command("reasons")
+def eval_reasons(
+    data: Path = typer.Argument(..., help="JSONL file of labelled texts."),
+    text_field: str = typer.Option("text", "--text-field"),
+    label_field: str = typer.Option("label", "--label-field"),
+    taxonomy: Optional[Path] = typer.Option(None, "--taxonomy", help="Taxonomy YAML (default configs/taxonomy.yaml)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Contact-reason accuracy, macro-F1, confusions, and the unknown rate on out-of-scope labels."""
+    from callscope.evaluation.reasons import evaluate
+    from callscope.nlp.reasons import load_classifier
+
+    with err.status("Loading the embedders and the taxonomy"):
+        try:
+            result = evaluate(data, load_classifier(taxonomy), text_field, label_field)
+        except CallscopeError as exc:
+            fail(str(exc), EXIT_USAGE)
+    if as_json:
+        print(json.dumps(result))
+        return
+    out.print_json(json.dumps(result))
+
+
+@eval_app.command("diarization")
+def eval_diarization(
+    audio: Path = typer.Option(..., "--audio", help="Folder with one audio file per RTTM uri (<uri>.wav, .flac...)."),
+    rttm: Path = typer.Option(..., "--rttm", help="Reference RTTM file."),
+    uem: Optional[Path] = typer.Option(None, "--uem", help="Scored regions (UEM); default: everything."),
+    collar: float = typer.Option(0.0, "--collar", min=0, help="Total collar width (s) around reference boundaries."),
+    skip_overlap: bool = typer.Option(False, "--skip-overlap", help="Do not score overlapping speech."),
+    num_speakers: Optional[int] = typer.Option(None, "--num-speakers", min=1),
+    min_speakers: Optional[int] = typer.Option(None, "--min-speakers", min=1),
+    max_speakers: Optional[int] = typer.Option(None, "--max-speakers", min=1),
+    config: Optional[Path] = ConfigOption,
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Diarisation error rate (pyannote.metrics) per file and overall, with its parts."""
+    from callscope.evaluation.diarization import evaluate_folder
+
+    settings = settings_from(config)
+    for key, value in (("num_speakers", num_speakers), ("min_speakers", min_speakers), ("max_speakers", max_speakers)):
+        if value:
+            setattr(settings.speakers, key, value)
+    with Progress(console=err) as progress:
+        task = progress.add_task("Diarising", total=None)
+        try:
+            result = evaluate_folder(audio, rttm, uem, collar, skip_overlap, settings,
+                                     on_file=lambda total: progress.update(task, total=total, advance=1))
+        except ModelError as exc:
+            fail(str(exc), EXIT_SETUP)
+        except CallscopeError as exc:
+            fail(str(exc), EXIT_USAGE)
+    if as_json:
+        print(json.dumps(result))
+        return
+    table = Table("file", "DER", "missed", "false alarm", "confusion", "speech (s)")
+    for row in result["files"] + [{**result["overall"], "uri": "overall"}]:
+        table.add_row(row["uri"], f"{row['der']:.2%}", f"{row['missed']:.1f}", f"{row['false_alarm']:.1f}",
+                      f"{row['confusion']:.1f}", f"{row['total']:.1f}")
+    out.print(table)
+    out.print(f"DER {result['der']:.2%} (collar {collar} s, overlap {'skipped' if skip_overlap else 'scored'})")
 
 
 if __name__ == "__main__":

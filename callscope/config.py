@@ -16,10 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from callscope.conversation import SCHEMA_VERSION, Role
 from callscope.errors import ConfigError
+from callscope.pipeline.diarise import DiarisationSettings
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "default.yaml"
 
-OutputFormat = Literal["json", "txt", "srt", "vtt"]
+OutputFormat = Literal["json", "txt", "srt", "vtt", "rttm"]
 
 
 class _Strict(BaseModel):
@@ -43,19 +44,52 @@ class AudioSettings(_Strict):
     """Decoding and channel handling."""
 
     fake_stereo_correlation: float = Field(0.98, gt=0, le=1)
+    bleed_margin_db: float = Field(15.0, ge=0)
     extensions: list[str] = [".wav", ".flac", ".mp3", ".m4a", ".ogg", ".opus", ".aac", ".wma", ".mp4"]
 
 
+class SpeakerSettings(_Strict):
+    """Who spoke when in mono calls (`--num-speakers`, `--min-speakers`, `--max-speakers`)."""
+
+    diarise: bool = True
+    num_speakers: int | None = Field(None, ge=1)
+    min_speakers: int | None = Field(None, ge=1)
+    max_speakers: int | None = Field(None, ge=1)
+
+
 class RoleSettings(_Strict):
-    """How speakers become agent or customer."""
+    """How speakers become agent or customer: channel map (stereo), phrase evidence (mono).
+
+    Phrases are matched on normalised words (lower case, no punctuation).
+    """
 
     channels: dict[int, Role] = {0: "agent", 1: "customer"}
+    min_confidence: float = Field(0.25, ge=0, le=1)
+    company_names: list[str] = ["Northwind"]
+    greetings: list[str] = [
+        "thank you for calling", "thanks for calling", "how can i help", "how may i help",
+        "what can i do for you", "welcome to", "merci d'avoir appelé", "merci de votre appel",
+        "comment puis-je vous aider", "que puis-je faire pour vous", "je vous écoute"]
+    identification: list[str] = [
+        "can i take your", "could i take your", "can i have your", "could you confirm", "can you confirm",
+        "date of birth", "postcode", "account number", "order number", "security question",
+        "verify your identity", "first line of your address", "puis-je avoir votre",
+        "pouvez-vous me confirmer", "date de naissance", "code postal", "numéro de commande", "numéro client"]
+    service: list[str] = [
+        "let me check", "let me look", "bear with me", "is there anything else", "i apologise",
+        "i apologize", "sorry to hear", "i can see", "i can offer", "je vais vérifier",
+        "je comprends", "autre chose", "je suis désolé", "je suis désolée"]
+    customer: list[str] = [
+        "i want to", "i'd like to", "i would like", "my parcel", "my order", "my card", "my account",
+        "my bill", "i already called", "i need", "je voudrais", "j'ai commandé", "mon colis",
+        "ma commande", "ma facture", "mon compte", "je n'ai pas reçu"]
 
 
 class OutputSettings(_Strict):
     """Per-call output files."""
 
-    formats: list[OutputFormat] = ["json", "txt", "srt", "vtt"]
+    redact: bool = True
+    formats: list[OutputFormat] = ["json", "txt", "srt", "vtt", "rttm"]
     max_cue_seconds: float = Field(6.0, gt=0)
     max_cue_chars: int = Field(84, ge=10)
 
@@ -71,6 +105,8 @@ class Settings(_Strict):
 
     asr: AsrSettings = AsrSettings()
     audio: AudioSettings = AudioSettings()
+    speakers: SpeakerSettings = SpeakerSettings()
+    diarisation: DiarisationSettings = DiarisationSettings()
     roles: RoleSettings = RoleSettings()
     output: OutputSettings = OutputSettings()
     run: RunSettings = RunSettings()

@@ -54,8 +54,26 @@ class Speaker(BaseModel):
     id: str
     role: Role = "unknown"
     role_confidence: float = 0.0
+    role_evidence: list[str] = Field(default_factory=list)
     track: int | None = None
     talk_seconds: float = 0.0
+
+
+class Turn(BaseModel):
+    """A stretch of one speaker's speech: from diarisation (mono) or channel activity (stereo)."""
+
+    start: float
+    end: float
+    speaker: str
+
+
+class Overtalk(BaseModel):
+    """A stretch where two or more speakers talk at once; `initiated_by` started last (barged in)."""
+
+    start: float
+    end: float
+    speakers: list[str]
+    initiated_by: str
 
 
 class Utterance(BaseModel):
@@ -89,6 +107,7 @@ class Processing(BaseModel):
     callscope_version: str
     asr_model: str
     config_hash: str
+    redacted: bool = False
     created_at: str
     seconds: dict[str, float] = Field(default_factory=dict)
 
@@ -105,6 +124,8 @@ class Conversation(BaseModel):
     segments: list[Segment] = Field(default_factory=list)
     speakers: list[Speaker] = Field(default_factory=list)
     utterances: list[Utterance] = Field(default_factory=list)
+    turns: list[Turn] = Field(default_factory=list)
+    overtalk: list[Overtalk] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     processing: Processing
 

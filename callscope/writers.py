@@ -1,4 +1,4 @@
-"""Per-call output files: JSON (the Conversation), TXT, SRT and WebVTT."""
+"""Per-call output files: JSON (the Conversation), TXT, SRT, WebVTT and RTTM."""
 
 from __future__ import annotations
 
@@ -83,6 +83,13 @@ def to_vtt(conversation: Conversation, settings: OutputSettings) -> str:
     return "\n".join(blocks)
 
 
+def to_rttm(conversation: Conversation) -> str:
+    """Speaker turns as RTTM (NIST), one SPEAKER line per turn."""
+    return "".join(
+        f"SPEAKER {conversation.id} 1 {t.start:.3f} {t.end - t.start:.3f} <NA> <NA> {t.speaker} <NA> <NA>\n"
+        for t in sorted(conversation.turns, key=lambda t: t.start))
+
+
 def write_outputs(conversation: Conversation, out_dir: Path, settings: OutputSettings) -> list[str]:
     """Write every configured format atomically; returns the file names written."""
     render = {
@@ -90,6 +97,7 @@ def write_outputs(conversation: Conversation, out_dir: Path, settings: OutputSet
         "txt": lambda: to_txt(conversation),
         "srt": lambda: to_srt(conversation, settings),
         "vtt": lambda: to_vtt(conversation, settings),
+        "rttm": lambda: to_rttm(conversation),
     }
     names = []
     for fmt in settings.formats:

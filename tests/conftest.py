@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from callscope.config import Settings
-from callscope.pipeline.transcribe import Transcriber
+from callscope.pipeline.process import CallProcessor
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_audio"
@@ -45,9 +45,9 @@ def settings() -> Settings:
 
 
 @pytest.fixture(scope="session")
-def transcriber(settings) -> Transcriber:
-    """The default multilingual model, loaded once for the session."""
-    return Transcriber(settings.asr)
+def processor(settings) -> CallProcessor:
+    """The default models (multilingual Whisper base, diarisation), loaded once for the session."""
+    return CallProcessor(settings)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,12 @@ is one speaker until diarisation splits it.
 
 from __future__ import annotations
 
-from callscope.conversation import Role, Segment, Speaker, Utterance, Word
+from bisect import bisect_right
+from typing import Iterable
+
+from callscope.conversation import Overtalk, Role, Segment, Speaker, Utterance, Word
+
+Interval = tuple[float, float, str]  # start, end, speaker
 
 
 def track_speaker(track: int) -> str:
@@ -33,6 +38,51 @@ def label_words(segments: list[Segment]) -> None:
     for segment in segments:
         for word in segment.words:
             word.speaker = track_speaker(word.track)
+
+
+def label_words_by_turns(segments: list[Segment], turns: list[Interval]) -> None:
+    """Give each word the speaker of the exclusive (non-overlapping) turn it falls in.
+
+    A word's midpoint decides; a word between turns goes to the nearest turn,
+    so every word gets a speaker.
+    """
+    if not turns:
+        return
+    ordered = sorted(turns)
+    starts = [t[0] for t in ordered]
+    for segment in segments:
+        for word in segment.words:
+            middle = (word.start + word.end) / 2
+            i = bisect_right(starts, middle) - 1
+            candidates = [ordered[j] for j in (i, i + 1) if 0 <= j < len(ordered)]
+            word.speaker = min(candidates, key=lambda t: max(t[0] - middle, middle - t[1], 0.0))[2]
+
+
+def speech_intervals(words: Iterable[Word], max_gap: float = 0.3) -> list[Interval]:
+    """Each speaker's words merged into stretches of speech (gaps under `max_gap` bridged)."""
+    merged: dict[str, list[list]] = {}
+    for word in sorted(words, key=lambda w: w.start):
+        runs = merged.setdefault(word.speaker or "unknown", [])
+        if runs and word.start - runs[-1][1] <= max_gap:
+            runs[-1][1] = max(runs[-1][1], word.end)
+        else:
+            runs.append([word.start, word.end])
+    return [(a, b, speaker) for speaker, runs in merged.items() for a, b in runs]
+
+
+def find_overtalk(intervals: list[Interval], min_seconds: float = 0.2) -> list[Overtalk]:
+    """Stretches where intervals of different speakers overlap, with who barged in."""
+    found = []
+    ordered = sorted(intervals)
+    for i, (start, end, speaker) in enumerate(ordered):
+        for other_start, other_end, other in ordered[i + 1:]:
+            if other_start >= end:
+                break
+            overlap_end = min(end, other_end)
+            if other != speaker and overlap_end - other_start >= min_seconds:
+                found.append(Overtalk(start=round(other_start, 3), end=round(overlap_end, 3),
+                                      speakers=sorted({speaker, other}), initiated_by=other))
+    return sorted(found, key=lambda o: o.start)
 
 
 def build_utterances(words: list[Word], speakers: list[Speaker]) -> list[Utterance]:

