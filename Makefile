@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	@# PyPI's torchaudio is a CUDA build whose native libs fail beside CPU torch; pyannote only needs
 	@# its pure-Python parts, so the libs are removed from this venv only, and only when they fail.
 	$(BIN)/python -c 'import torchaudio' 2>/dev/null || rm -f $(VENV)/lib/python3.11/site-packages/torchaudio/lib/*.so
-	$(BIN)/python -c 'import torchaudio, pyannote.audio'
+	$(BIN)/python -W ignore -c 'import torchaudio, pyannote.audio'
 	$(BIN)/callscope models verify
 	touch $@
 

@@ -133,9 +133,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=float, nargs="+", default=[0.1, 0.2, 0.3, 0.5])
     parser.add_argument("--exclude-overlap", choices=["no", "yes", "both"], default="both")
-    parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=0, help="embedding workers (0: one per core)")
     parser.add_argument("--out", type=Path, help="write all trials as JSON here")
     args = parser.parse_args()
+    torch.set_num_threads(1)  # as Diariser.diarise does: workers, not intra-op threads
     if not AMI.is_dir():
         sys.exit(f"{AMI} not found: the AMI debug set lives in ../shared/data")
 

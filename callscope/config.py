@@ -35,6 +35,7 @@ class AsrSettings(_Strict):
     beam_size: int = Field(5, ge=1, le=20)
     language: str | None = None
     vad: bool = True
+    vad_threshold: float = Field(0.25, gt=0, lt=1)
     vad_min_silence_ms: int = Field(2000, ge=0)
     condition_on_previous_text: bool = False
     cpu_threads: int = Field(0, ge=0)

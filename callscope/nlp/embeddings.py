@@ -1,6 +1,6 @@
-"""Offline sentence embedders: English MiniLM and multilingual USE v3.
+"""Offline text feature backends: MiniLM (English), USE v3 (multilingual), VADER scores.
 
-Both models ship inside PyPI wheels, so nothing is downloaded at run time.
+All models ship inside PyPI wheels, so nothing is downloaded at run time.
 Each backend loads its model once, on first use, and encodes in batches.
 """
 
@@ -79,12 +79,32 @@ class USEEmbedder:
         return np.asarray(self._load().encode(list(texts)), dtype=np.float32)
 
 
-_BACKENDS = {"minilm": MiniLMEmbedder, "use": USEEmbedder}
+class VaderFeatures:
+    """VADER lexicon scores (neg, neu, pos, compound) from `vaderSentiment`; English only."""
+
+    name = "vader"
+    dim = 4
+
+    def __init__(self):
+        self._model = None
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Return a float32 array of shape (len(texts), 4)."""
+        if self._model is None:
+            from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+            self._model = SentimentIntensityAnalyzer()
+        scores = map(self._model.polarity_scores, texts)
+        return np.array([[s["neg"], s["neu"], s["pos"], s["compound"]] for s in scores],
+                        np.float32).reshape(-1, self.dim)
+
+
+_BACKENDS = {"minilm": MiniLMEmbedder, "use": USEEmbedder, "vader": VaderFeatures}
 
 
 @lru_cache(maxsize=None)
 def get_embedder(name: str):
-    """Shared, lazily loaded embedder instance for backend `name` ("minilm" or "use")."""
+    """Shared, lazily loaded instance of backend `name` ("minilm", "use" or "vader")."""
     try:
         return _BACKENDS[name]()
     except KeyError:

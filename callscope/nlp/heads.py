@@ -4,7 +4,7 @@ A head is an `.npz` file (no pickle) holding a standard scaler and an ensemble
 of small MLPs (ReLU hidden layers, softmax output); its forward pass is plain
 numpy. Every head file is checked against the sha256 in `manifest.json` beside
 it before it is used. `Classifier` routes English text to the English head
-(MiniLM + USE features) and other languages to the multilingual USE-only head.
+(MiniLM + USE + VADER features) and other languages to the multilingual USE-only head.
 """
 
 from __future__ import annotations
@@ -52,8 +52,11 @@ def _verified_arrays(path: Path) -> dict[str, np.ndarray]:
         raise _fail(path, f"no sha256 for it in {manifest}") from None
     if _sha256(path) != expected:
         raise _fail(path, "sha256 does not match the manifest (corrupt or modified file)")
-    with np.load(path, allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except (OSError, ValueError) as err:
+        raise _fail(path, f"unreadable ({err})") from None
 
 
 def mlp_forward(x: np.ndarray, mean: np.ndarray, scale: np.ndarray,
@@ -83,15 +86,19 @@ class Head:
 
     Arrays in the file: `classes`, `embedders` (backend names whose embeddings
     are concatenated, in order), `mean`, `scale` (standard scaler) and the
-    layers W0, b0, W1, b1, ... (see `mlp_forward`).
+    layers W0, b0, W1, b1, ... (see `mlp_forward`; stored as float16).
     """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
         a = _verified_arrays(self.path)
-        self.classes = [str(c) for c in a["classes"]]
-        self.embedders = [str(e) for e in a["embedders"]]
-        self.mean, self.scale, self.layers = a["mean"], a["scale"], layers_of(a)
+        try:
+            self.classes = [str(c) for c in a["classes"]]
+            self.embedders = [str(e) for e in a["embedders"]]
+            self.mean, self.scale = a["mean"], a["scale"]
+            self.layers = [(w.astype(np.float32), b.astype(np.float32)) for w, b in layers_of(a)]
+        except KeyError as err:
+            raise _fail(self.path, f"array {err} is missing") from None
 
     def features(self, texts: Sequence[str]) -> np.ndarray:
         """Concatenated sentence embeddings the head was trained on."""
@@ -119,8 +126,8 @@ def detect_language(text: str) -> str:
 
 
 class Classifier:
-    """Sentiment or emotion classifier over two heads: `<task>_en` (MiniLM + USE
-    features) for English text and `<task>_multi` (USE only) for other languages.
+    """Sentiment or emotion classifier over two heads: `<task>_en` (MiniLM + USE +
+    VADER features) for English text and `<task>_multi` (USE only) for other languages.
 
     `task` is "sentiment" (negative/neutral/positive) or "emotion" (anger, disgust,
     fear, joy, neutral, sadness, surprise). `language` forces one route for every

@@ -7,7 +7,8 @@ GoEmotions `group` train (see `goemotions_sentiment`); hyper-parameters are chos
 by cross-validation on that training data only, and TweetEval `val` is used once,
 for the reported figure. Emotion (GoEmotions ekman, single-label items) trains on
 `train`, selects on `dev` and reports on `test`. Each task gets an English head
-(MiniLM + USE features) and a multilingual head (USE only, for non-English text).
+(MiniLM + USE + VADER features) and a multilingual head (USE only, for non-English
+text). Layer weights are stored as float16, and all figures use the stored weights.
 Writes `<head>.npz`, `manifest.json` (sha256 per file) and `figures.json`.
 """
 
@@ -25,14 +26,16 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
 from callscope.nlp.embeddings import get_embedder
-from callscope.nlp.heads import MANIFEST, layers_of, mlp_forward
+from callscope.nlp.heads import MANIFEST, Classifier, layers_of, mlp_forward
 
 SEED = 13
 SENTIMENT = ["negative", "neutral", "positive"]
-EN, MULTI = ("minilm", "use"), ("use",)
-# Candidate head shapes: hidden layer sizes (() = logistic regression) and L2 weight decay.
-GRID = [{"hidden": (), "weight_decay": 1e-3}, {"hidden": (256,), "weight_decay": 1e-4},
-        {"hidden": (256,), "weight_decay": 1e-3}, {"hidden": (512,), "weight_decay": 1e-3}]
+EN, MULTI = ("minilm", "use", "vader"), ("use",)
+# Candidate heads (train_mlp arguments): logistic regression and one-hidden-layer MLPs.
+GRID = [{"hidden": (), "epochs": 12},
+        {"hidden": (256,), "dropout": 0.5, "weight_decay": 0.01, "epochs": 8},
+        {"hidden": (256,), "dropout": 0.7, "weight_decay": 0.01, "epochs": 8},
+        {"hidden": (512,), "dropout": 0.5, "weight_decay": 0.01, "epochs": 8}]
 MEMBERS = 5  # ensemble size of the shipped heads
 FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures"
 
@@ -58,7 +61,7 @@ def goemotions(data: Path, kind: str, split: str) -> tuple[list[str], list[set[s
 def goemotions_sentiment(data: Path, split: str) -> tuple[list[str], list[str]]:
     """GoEmotions group labels as sentiment. 'ambiguous' (surprise, confusion,
     curiosity, realisation) is dropped when another polarity is present and
-    mapped to neutral when alone; items with two polarities are dropped."""
+    mapped to neutral when alone; items with two other labels are dropped."""
     texts, labels = goemotions(data, "group", split)
     out = [(t, (s - {"ambiguous"} or {"neutral"}).pop()) for t, s in zip(texts, labels)
            if len(s - {"ambiguous"}) <= 1]
@@ -134,9 +137,14 @@ def fit_head(x: np.ndarray, labels: list[str], classes: list[str], backends: tup
     arrays = {"classes": np.array(classes), "embedders": np.array(backends),
               "mean": mean.astype(np.float32), "scale": scale.astype(np.float32)}
     for i in range(len(nets[0])):
-        arrays[f"W{i}"] = np.stack([n[i][0] for n in nets]).astype(np.float32)
-        arrays[f"b{i}"] = np.stack([n[i][1] for n in nets]).astype(np.float32)
+        arrays[f"W{i}"] = np.stack([n[i][0] for n in nets]).astype(np.float16)
+        arrays[f"b{i}"] = np.stack([n[i][1] for n in nets]).astype(np.float16)
     return arrays
+
+
+def predict_arrays(head: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    layers = [(w.astype(np.float32), b.astype(np.float32)) for w, b in layers_of(head)]
+    return mlp_forward(x, head["mean"], head["scale"], layers)
 
 
 def macro_f1(head: dict[str, np.ndarray], x: np.ndarray, labels: list[str]) -> float:
@@ -145,8 +153,8 @@ def macro_f1(head: dict[str, np.ndarray], x: np.ndarray, labels: list[str]) -> f
     return float(f1_score([classes.index(c) for c in labels], pred, average="macro"))
 
 
-def predict_arrays(head: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
-    return mlp_forward(x, head["mean"], head["scale"], layers_of(head))
+def accuracy(predicted: list[str], labels: list[str]) -> float:
+    return float(np.mean([p == y for p, y in zip(predicted, labels)]))
 
 
 def select_sentiment(x_te, y_te, x_go, y_go, x_gd, y_gd, log) -> dict:
@@ -179,6 +187,29 @@ def select_emotion(x_tr, y_tr, x_dev, y_dev, classes, log) -> dict:
     return best[1]
 
 
+def baselines(data: Path, fx: dict, cache: Path | None) -> dict:
+    """VADER (compound >= 0.05 positive, <= -0.05 negative) and a logistic head over
+    MiniLM alone trained on TweetEval test only."""
+    te_txt, te_y = tweeteval_sentiment(data, "test")
+    val_txt, val_y = tweeteval_sentiment(data, "val")
+    vader = lambda texts: [SENTIMENT[int(c > -0.05) + int(c >= 0.05)]  # noqa: E731
+                           for c in get_embedder("vader").encode(texts)[:, 3]]
+    minilm = fit_head(embed(te_txt, ("minilm",), cache), te_y, SENTIMENT, (), GRID[0], 1)
+    out = {"vader": {"tweeteval_val_macro_f1": float(f1_score(val_y, vader(val_txt), average="macro"))},
+           "minilm_logistic_tweeteval_only": {"tweeteval_val_macro_f1":
+                                              macro_f1(minilm, embed(val_txt, ("minilm",), cache), val_y)}}
+    for lang, (texts, labels) in fx.items():
+        out["vader"][f"cs_{lang}_accuracy"] = accuracy(vader(texts), labels)
+        pred = predict_arrays(minilm, embed(texts, ("minilm",), None)).argmax(axis=1)
+        out["minilm_logistic_tweeteval_only"][f"cs_{lang}_accuracy"] = accuracy(
+            [SENTIMENT[i] for i in pred], labels)
+    return out
+
+
+def _config(cfg: dict) -> dict:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in cfg.items()}
+
+
 # ---------------------------------------------------------------- main
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -190,7 +221,6 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(1)
     log = lambda msg: print(msg, flush=True)  # noqa: E731
     args.out.mkdir(parents=True, exist_ok=True)
-    figures: dict = {}
     heads: dict[str, dict] = {}
 
     te_txt, te_y = tweeteval_sentiment(args.data, "test")
@@ -200,6 +230,8 @@ def main(argv: list[str] | None = None) -> None:
     ek = {s: goemotions_ekman_single(args.data, s) for s in ("train", "dev", "test")}
     emotions = sorted(set(ek["train"][1]))
     fx = {lang: fixture(f"sentiment_cs_{lang}.jsonl") for lang in ("en", "fr")}
+    figures: dict = {"baselines": baselines(args.data, fx, args.cache)}
+    log(f"[baselines] {figures['baselines']}")
 
     for suffix, backends in (("en", EN), ("multi", MULTI)):
         t0 = time.time()
@@ -207,26 +239,25 @@ def main(argv: list[str] | None = None) -> None:
         x_te, x_go, x_gd, x_val = f(te_txt), f(go_txt), f(gd_txt), f(val_txt)
         log(f"[sentiment_{suffix}] features {backends} ready in {time.time() - t0:.0f}s; selecting")
         cfg = select_sentiment(x_te, te_y, x_go, go_y, x_gd, gd_y, log)
-        head = fit_head(np.vstack([x_te, x_go]), te_y + go_y, SENTIMENT, backends, cfg, MEMBERS)
-        heads[f"sentiment_{suffix}"] = head
-        figures[f"sentiment_{suffix}"] = {
-            "config": {k: list(v) if isinstance(v, tuple) else v for k, v in cfg.items()},
-            "tweeteval_val_macro_f1": macro_f1(head, x_val, val_y),
-            **{f"cs_{lang}_accuracy": float(np.mean(
-                [head["classes"][i] == y for i, y in zip(predict_arrays(head, f(t)).argmax(1), ys)]))
-               for lang, (t, ys) in fx.items()}}
-        log(f"[sentiment_{suffix}] {figures[f'sentiment_{suffix}']}")
+        head = heads[f"sentiment_{suffix}"] = fit_head(
+            np.vstack([x_te, x_go]), te_y + go_y, SENTIMENT, backends, cfg, MEMBERS)
+        fig = figures[f"sentiment_{suffix}"] = {
+            "config": _config(cfg), "tweeteval_val_macro_f1": macro_f1(head, x_val, val_y)}
+        for lang, (texts, labels) in fx.items():
+            pred = predict_arrays(head, f(texts)).argmax(axis=1)
+            fig[f"cs_{lang}_accuracy"] = accuracy([SENTIMENT[i] for i in pred], labels)
+        log(f"[sentiment_{suffix}] {fig}")
 
         x_tr, x_dev, x_test = (f(ek[s][0]) for s in ("train", "dev", "test"))
         log(f"[emotion_{suffix}] selecting")
         cfg = select_emotion(x_tr, ek["train"][1], x_dev, ek["dev"][1], emotions, log)
-        head = fit_head(x_tr, ek["train"][1], emotions, backends, cfg, MEMBERS)
-        heads[f"emotion_{suffix}"] = head
-        figures[f"emotion_{suffix}"] = {
-            "config": {k: list(v) if isinstance(v, tuple) else v for k, v in cfg.items()},
+        head = heads[f"emotion_{suffix}"] = fit_head(
+            x_tr, ek["train"][1], emotions, backends, cfg, MEMBERS)
+        fig = figures[f"emotion_{suffix}"] = {
+            "config": _config(cfg),
             "goemotions_ekman_dev_macro_f1": macro_f1(head, x_dev, ek["dev"][1]),
             "goemotions_ekman_test_macro_f1": macro_f1(head, x_test, ek["test"][1])}
-        log(f"[emotion_{suffix}] {figures[f'emotion_{suffix}']}")
+        log(f"[emotion_{suffix}] {fig}")
 
     manifest = {"files": {}}
     for name, arrays in heads.items():
@@ -234,6 +265,10 @@ def main(argv: list[str] | None = None) -> None:
         np.savez_compressed(path, **arrays)
         manifest["files"][path.name] = {"sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
     (args.out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+
+    routed = Classifier("sentiment", heads_dir=args.out)  # the shipped files, language routing
+    figures["sentiment_routed"] = {f"cs_{lang}_accuracy": accuracy(routed.predict(texts)[0], labels)
+                                   for lang, (texts, labels) in fx.items()}
     (args.out / "figures.json").write_text(json.dumps(figures, indent=2) + "\n")
     log(json.dumps(figures, indent=2))
 

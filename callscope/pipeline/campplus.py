@@ -8,11 +8,15 @@ For each (chunk, speaker) item the pipeline passes the chunk's waveform and the
 speaker's frame mask; we keep only the fbank frames where that speaker is
 active, mean-normalise them (as CAM++ was trained) and embed them. An item
 with no active frame gets a NaN embedding, which the clustering ignores.
+Chunks are embedded `workers` at a time; run it with torch's intra-op threads
+at 1 (as `Diariser` does): CAM++ runs many small ops, which intra-op threads
+slow down rather than speed up, badly so when other processes share the cores.
 """
 
 from __future__ import annotations
 
 import importlib.util
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import torch
@@ -42,9 +46,10 @@ def load_campplus_network(source: Path, weights: Path) -> torch.nn.Module:
 class CAMPPlusEmbedding(Model):
     """pyannote-compatible speaker embedding model around a loaded CAM++ network."""
 
-    def __init__(self, network: torch.nn.Module):
+    def __init__(self, network: torch.nn.Module, workers: int = 1):
         super().__init__(sample_rate=SAMPLE_RATE, num_channels=1)
         self.network = network
+        self.workers = workers
         self.eval()
 
     @property
@@ -66,17 +71,32 @@ class CAMPPlusEmbedding(Model):
         """(batch, 1, num_samples) waveforms and optional (batch, num_weights) masks ->
         (batch, 192) embeddings."""
         embeddings = torch.full((len(waveforms), DIMENSION), float("nan"))
-        previous = features = None
+        chunks: list[tuple[torch.Tensor, list]] = []  # the pipeline sends a chunk once per local speaker
         for i, waveform in enumerate(waveforms):
-            if weights is not None and not bool((weights[i] > 0.5).any()):
+            mask = None if weights is None else weights[i]
+            if mask is not None and not bool((mask > 0.5).any()):
                 continue  # inactive speaker
-            # the pipeline sends each chunk once per local speaker: reuse its fbank
-            if previous is None or not torch.equal(waveform, previous):
-                previous, features = waveform, self.fbank(waveform[0])
-            selected = features
-            if weights is not None:
-                mask = F.interpolate(weights[i][None, None], size=len(features), mode="nearest")[0, 0]
-                selected = features[mask > 0.5]
-            if len(selected):
-                embeddings[i] = self.embed_frames(selected)
+            if chunks and torch.equal(waveform, chunks[-1][0]):
+                chunks[-1][1].append((i, mask))
+            else:
+                chunks.append((waveform, [(i, mask)]))
+        with ThreadPoolExecutor(self.workers) as pool:
+            for done in pool.map(self._embed_chunk, chunks):
+                for i, embedding in done:
+                    embeddings[i] = embedding
         return embeddings
+
+    def _embed_chunk(self, chunk: tuple[torch.Tensor, list]) -> list[tuple[int, torch.Tensor]]:
+        """Embeddings of the active speakers of one chunk, its fbank computed once."""
+        waveform, speakers = chunk
+        with torch.inference_mode():  # worker threads do not inherit the caller's mode
+            features = self.fbank(waveform[0])
+            done = []
+            for i, mask in speakers:
+                selected = features
+                if mask is not None:
+                    frames = F.interpolate(mask[None, None], size=len(features), mode="nearest")[0, 0]
+                    selected = features[frames > 0.5]
+                if len(selected):
+                    done.append((i, self.embed_frames(selected)))
+        return done

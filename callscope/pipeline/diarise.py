@@ -49,7 +49,7 @@ class DiarisationSettings(BaseModel):
     exclude_overlap: bool = False                       # embed only single-speaker frames
     segmentation_batch_size: int = Field(32, ge=1)
     embedding_batch_size: int = Field(30, ge=1)         # a multiple of 3 speakers per chunk
-    threads: int = Field(0, ge=0)                       # torch threads; 0: all cores
+    threads: int = Field(0, ge=0)                       # embedding worker threads; 0: one per core
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ class Diariser:
 
         import torch
 
-        torch.set_num_threads(self.settings.threads or os.cpu_count() or 1)
+        threads = self.settings.threads or os.cpu_count() or 1
         with warnings.catch_warnings():  # torchcodec's native lib may not load; we pass waveforms
             warnings.filterwarnings("ignore", message=r"(?s).*torchcodec is not installed")
             from pyannote.audio import Model
@@ -131,7 +131,8 @@ class Diariser:
 
         try:
             segmentation = Model.from_pretrained(paths["segmentation"])
-            embedding = CAMPPlusEmbedding(load_campplus_network(paths["embedding_code"], paths["embedding"]))
+            embedding = CAMPPlusEmbedding(load_campplus_network(paths["embedding_code"], paths["embedding"]),
+                                          workers=threads)
         except Exception as exc:  # torch and pyannote raise many types on a bad checkpoint
             raise ModelError(f"diarisation model cannot be loaded ({str(exc).splitlines()[0]}); {REINSTALL}") from None
 
@@ -163,9 +164,16 @@ class Diariser:
             import torchaudio.functional
 
             samples = torchaudio.functional.resample(samples, sample_rate, SAMPLE_RATE)
-        with torch.inference_mode():
-            output = self.pipeline({"waveform": samples, "sample_rate": SAMPLE_RATE, "uri": "call"},
-                                   num_speakers=num_speakers, min_speakers=min_speakers,
-                                   max_speakers=max_speakers)
+        # parallel only across chunks (embedding workers): torch's intra-op threads
+        # make pyannote's many small ops slower, and stall when the cores are shared
+        intra_op = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            with torch.inference_mode():
+                output = self.pipeline({"waveform": samples, "sample_rate": SAMPLE_RATE, "uri": "call"},
+                                       num_speakers=num_speakers, min_speakers=min_speakers,
+                                       max_speakers=max_speakers)
+        finally:
+            torch.set_num_threads(intra_op)
         return Diarisation(_turns(output.speaker_diarization), _turns(output.exclusive_speaker_diarization),
                            sorted(output.speaker_diarization.labels()))

@@ -29,7 +29,8 @@ def whisper_options(settings: AsrSettings) -> dict:
         "language": settings.language,
         "beam_size": settings.beam_size,
         "vad_filter": settings.vad,
-        "vad_parameters": {"min_silence_duration_ms": settings.vad_min_silence_ms},
+        "vad_parameters": {"threshold": settings.vad_threshold,
+                           "min_silence_duration_ms": settings.vad_min_silence_ms},
         "word_timestamps": True,
         "condition_on_previous_text": settings.condition_on_previous_text,
     }

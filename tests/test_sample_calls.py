@@ -1,0 +1,73 @@
+"""The whole pipeline on every bundled sample call (what `make run` does): roles, redaction, outputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from callscope.batch import BatchRunner
+from callscope.config import Settings
+from tests.conftest import SAMPLES, sample_calls
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("sample_run")
+    summary = BatchRunner(Settings(), out).run([SAMPLES])
+    assert summary.exit_code == 0 and summary.processed == len(sample_calls())
+    return out
+
+
+def overlap(a_start: float, a_end: float, b_start: float, b_end: float) -> float:
+    return max(0.0, min(a_end, b_end) - max(a_start, b_start))
+
+
+def speaker_truth(conversation: dict, turns: list[dict]) -> dict[str, str]:
+    """For each found speaker, the true role it overlaps most (by utterance time)."""
+    votes: dict[str, dict[str, float]] = {}
+    for utterance in conversation["utterances"]:
+        for turn in turns:
+            shared = overlap(utterance["start"], utterance["end"], turn["start"], turn["end"])
+            tally = votes.setdefault(utterance["speaker"], {})
+            tally[turn["role"]] = tally.get(turn["role"], 0.0) + shared
+    return {speaker: max(tally, key=tally.get) for speaker, tally in votes.items() if sum(tally.values()) > 2}
+
+
+MONO_DIARISATION_GAP = pytest.mark.xfail(
+    reason="issue 3 open: CAM++ + agglomerative clustering does not yet separate some espeak voice pairs "
+           "in mono calls (one cluster, or a ~50% DER split); stereo roles come from the channel map",
+    strict=False)
+
+
+def role_cases() -> list:
+    return [pytest.param(t, marks=() if t["channels"] == 2 else MONO_DIARISATION_GAP, id=t["id"])
+            for t in sample_calls()]
+
+
+@pytest.mark.parametrize("truth", role_cases())
+def test_every_sample_call_gets_the_right_roles(sample_run, truth):
+    conversation = json.loads((sample_run / f"{truth['id']}.json").read_text())
+    expected = speaker_truth(conversation, truth["turns"])
+    assert set(expected.values()) == {"agent", "customer"}, "both parties must be found"
+    found = {s["id"]: s["role"] for s in conversation["speakers"]}
+    assert {speaker: found[speaker] for speaker in expected} == expected
+    assert (sample_run / f"{truth['id']}.rttm").read_text().count("SPEAKER") >= 2
+
+
+def test_card_numbers_and_emails_never_reach_the_outputs(sample_run):
+    outputs = "".join(p.read_text() for p in sample_run.glob("card_payment.*"))
+    assert "[CARD]" in outputs or "[DIGITS]" in outputs
+    digits = "".join(ch for ch in outputs if ch.isdigit() or ch == "\n")
+    assert "4556" not in digits and "7375" not in digits and "9855" not in digits
+
+
+def test_stereo_overlap_is_recorded_as_overtalk(sample_run):
+    conversation = json.loads((sample_run / "cancel_threat.json").read_text())
+    assert conversation["source"]["layout"] == "stereo"
+    assert conversation["overtalk"] and all(o["end"] > o["start"] for o in conversation["overtalk"])
+
+
+def test_french_call_is_french(sample_run):
+    assert json.loads((sample_run / "french_delivery.json").read_text())["language"] == "fr"
