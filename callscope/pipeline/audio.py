@@ -73,7 +73,8 @@ def _decode(path: Path) -> tuple[np.ndarray, dict, int]:
             "header_duration": _header_duration(container, stream),
         }
         layout = {1: "mono", 2: "stereo"}.get(channels, stream.layout.name)
-        resampler = av.AudioResampler(format="fltp", layout=layout, rate=SAMPLE_RATE)
+        # 16-bit output, as faster-whisper's own decode_audio, so both give the model the same samples
+        resampler = av.AudioResampler(format="s16", layout=layout, rate=SAMPLE_RATE)
         chunks: list[np.ndarray] = []
         bad_packets = 0
         for packet in container.demux(stream):
@@ -83,10 +84,12 @@ def _decode(path: Path) -> tuple[np.ndarray, dict, int]:
                 bad_packets += 1
                 continue
             for frame in frames:
-                chunks.extend(out.to_ndarray() for out in resampler.resample(frame))
-        chunks.extend(out.to_ndarray() for out in resampler.resample(None))
-    samples = np.concatenate(chunks, axis=1) if chunks else np.zeros((max(channels, 1), 0), np.float32)
-    return samples.astype(np.float32, copy=False), facts, bad_packets
+                chunks.extend(out.to_ndarray().reshape(-1) for out in resampler.resample(frame))
+        chunks.extend(out.to_ndarray().reshape(-1) for out in resampler.resample(None))
+    interleaved = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
+    width = max(channels, 1)
+    samples = interleaved[: len(interleaved) // width * width].reshape(-1, width).T.astype(np.float32) / 32768.0
+    return samples, facts, bad_packets
 
 
 def is_fake_stereo(left: np.ndarray, right: np.ndarray, threshold: float) -> bool:
