@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tune_diarization import AMI, ami_files, sample_file, telephone  # noqa: E402
 
 from callscope.evaluation.der import score  # noqa: E402
-from callscope.pipeline.diarise import Diariser, DiarisationSettings  # noqa: E402
+from callscope.pipeline.diarise import DiarisationSettings, Diariser  # noqa: E402
 
 PAUSE_SECONDS = 2.0
 

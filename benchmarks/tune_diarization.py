@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from callscope.evaluation.der import load_rttm, load_uem, score  # noqa: E402
 from callscope.pipeline.audio import load_audio  # noqa: E402
-from callscope.pipeline.diarise import Diariser, DiarisationSettings  # noqa: E402
+from callscope.pipeline.diarise import DiarisationSettings, Diariser  # noqa: E402
 
 AMI = ROOT.parent / "shared" / "data" / "ami_pyannote_debug"
 METHODS = ("average", "centroid", "complete")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
@@ -12,8 +13,8 @@ import pytest
 
 from callscope.errors import ModelError
 from callscope.evaluation.der import load_rttm, score
-from callscope.pipeline.audio import load_audio
 from callscope.pipeline import diarise
+from callscope.pipeline.audio import load_audio
 from callscope.pipeline.diarise import Diarisation, Diariser, Turn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,7 +73,7 @@ def test_sample_two_speakers_low_der(sample, sample_result):
 
 def test_exclusive_view_has_no_overlap(sample_result):
     turns = sorted(sample_result.exclusive, key=lambda t: t.start)
-    assert turns and all(a.end <= b.start + 1e-6 for a, b in zip(turns, turns[1:]))
+    assert turns and all(a.end <= b.start + 1e-6 for a, b in itertools.pairwise(turns))
     assert {t.speaker for t in turns} == set(sample_result.speakers)
 
 

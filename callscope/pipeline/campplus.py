@@ -21,8 +21,8 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-import torchaudio.compliance.kaldi as kaldi
 from pyannote.audio import Model
+from torchaudio.compliance import kaldi
 
 SAMPLE_RATE = 16000
 DIMENSION = 192

