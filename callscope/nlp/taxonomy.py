@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError,
                       field_validator, model_validator)
 
+from callscope.config import read_yaml
 from callscope.errors import ConfigError
 
 DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent.parent / "configs" / "taxonomy.yaml"
@@ -106,14 +106,7 @@ def _where(loc: tuple, data: dict) -> str:
 def load_taxonomy(path: str | Path = DEFAULT_TAXONOMY) -> Taxonomy:
     """Read and validate a taxonomy file; any problem raises a one-line ConfigError."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: taxonomy file not found") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark else ""
-        raise ConfigError(f"{path}: not valid YAML{where}") from None
+    data = read_yaml(path, "taxonomy file")
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping with 'reasons' (and optionally 'aspects')")
     try:
