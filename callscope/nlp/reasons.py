@@ -22,6 +22,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
+from callscope.nlp.language import detect_language
 from callscope.nlp.taxonomy import DEFAULT_TAXONOMY, UNKNOWN, Taxonomy, load_taxonomy
 
 MULTILINGUAL = frozenset({"use"})   # embedder names that cover languages other than English
@@ -69,13 +70,6 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
-
-
-def detect_language(text: str) -> str:
-    """ISO 639-1 code of `text` (py3langid)."""
-    import py3langid
-
-    return py3langid.classify(text)[0]
 
 
 class _Route:

@@ -59,6 +59,8 @@ class Aspect(BaseModel):
     id: ItemId
     description: Text
     examples: list[Text] = []
+    positive: list[Text] = []       # praise of this aspect, as customers say it
+    negative: list[Text] = []       # complaints about it
 
 
 class Taxonomy(BaseModel):

@@ -1,4 +1,4 @@
-"""One call through the stages: audio -> transcribe -> diarise -> align/roles -> Conversation."""
+"""One call through the stages: audio -> transcribe -> diarise -> align/roles -> enrich -> Conversation."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from callscope.pipeline.align import (build_utterances, find_overtalk, label_wor
                                       speech_intervals, talk_seconds, track_speakers)
 from callscope.pipeline.audio import DecodedAudio, load_audio
 from callscope.pipeline.bleed import drop_bleed
+from callscope.pipeline.enrich import Enricher
 from callscope.pipeline.ingest import InputFile
 from callscope.pipeline.roles import assign_roles
 from callscope.pipeline.transcribe import Transcriber
@@ -23,11 +24,13 @@ class CallProcessor:
     """The loaded models and the settings every call is processed with.
 
     The diarisation model is loaded on the first mono call; it is shared by
-    all worker threads, one call at a time.
+    all worker threads, one call at a time. The text models of the enrichment
+    stage are loaded here (a bad taxonomy stops the run before any call).
     """
 
     def __init__(self, settings: Settings, jobs: int = 1):
         self.settings = settings
+        self.enricher = Enricher(settings.enrich) if settings.enrich.enabled else None
         self.transcriber = Transcriber(settings.asr, jobs)
         self._diariser = None
         self._diariser_lock = threading.Lock()
@@ -115,6 +118,10 @@ class CallProcessor:
                 seconds={s: round(clock[s] - clock[p], 3) for s, p in zip(stages, previous)},
             ),
         )
+        if self.enricher:  # before redaction: the models read the real words
+            started = perf_counter()
+            self.enricher.enrich(conversation)
+            conversation.processing.seconds["enrich"] = round(perf_counter() - started, 3)
         if settings.output.redact:
             conversation = redact_conversation(conversation)
             conversation.processing.redacted = True

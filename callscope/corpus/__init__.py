@@ -1,0 +1,36 @@
+"""Across all conversations: figures computed over the whole store at the end of a run.
+
+`load_inputs` reads the configured survey and events CSVs into the store (call it before
+the long work, so a bad file stops the run at once); `update_corpus` then links repeat
+contacts, writes every call's predicted satisfaction and places new calls in topics.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from callscope.config import Settings
+from callscope.corpus.repeats import link_repeats
+from callscope.corpus.satisfaction import update_satisfaction
+from callscope.corpus.topics import update_topics
+from callscope.store import Store
+
+
+def load_inputs(store: Store, settings: Settings) -> dict[str, int]:
+    """Load `corpus.surveys` and `corpus.events` when configured; returns rows read per file kind."""
+    loaded = {}
+    if settings.corpus.surveys:
+        loaded["surveys"] = store.load_surveys(Path(settings.corpus.surveys))
+    if settings.corpus.events:
+        loaded["events"] = store.load_events(Path(settings.corpus.events))
+    return loaded
+
+
+def update_corpus(store: Store, settings: Settings, topics_dir: Path | None = None) -> dict:
+    """Repeat contacts (`repeat_of`), then predicted CSAT (needs the repeats), then topics with
+    their state kept in `topics_dir` (None: topics are left alone); returns a summary."""
+    summary = {"repeats": link_repeats(store, settings.corpus.repeat_days),
+               "satisfaction": update_satisfaction(store)}
+    if topics_dir is not None:
+        summary["topics"] = update_topics(store.con, topics_dir, settings.topics)
+    return summary

@@ -1,0 +1,139 @@
+"""Enrich: what each conversation says, from its utterances (before redaction, so the models read
+the real words) into `Conversation.analysis`.
+
+Per utterance: sentiment (label and score P(positive) - P(negative)) and emotion, in one
+batched call per model. From the customer's utterances: overall sentiment, its trajectory,
+the contact reason, aspects and signals. From the whole call: the call metrics.
+Definitions: docs/metrics.md.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Sequence
+
+import numpy as np
+
+from callscope.config import EnrichSettings
+from callscope.conversation import Analysis, ContactReason, Conversation, ReasonScore, Utterance
+from callscope.nlp.aspects import AspectAnalyzer
+from callscope.nlp.embeddings import get_embedder
+from callscope.nlp.language import detect_language
+from callscope.nlp.reasons import DEFAULT_EMBEDDERS, ReasonClassifier
+from callscope.nlp.signals import SignalDetector, split_sentences
+from callscope.nlp.taxonomy import load_taxonomy
+from callscope.nlp.textclf import load_text_classifier
+from callscope.nlp.trajectory import trajectory
+from callscope.pipeline.metrics import call_metrics, speech_seconds
+
+NO_CUSTOMER = "no customer speech identified (roles unknown or one speaker heard): the analysis uses all speech"
+
+
+class _Remembering:
+    """An embedder that keeps the vectors of the texts it encoded until `forget()`: the reason
+    classifier, the aspect analyser and the signal detector embed many of the same sentences."""
+
+    def __init__(self, embedder):
+        self.embedder = embedder
+        self.name = getattr(embedder, "name", "")
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            self._vectors.update(zip(missing, np.asarray(self.embedder.encode(missing), np.float32)))
+        if not texts:
+            return np.asarray(self.embedder.encode([]), np.float32)
+        return np.stack([self._vectors[t] for t in texts])
+
+    def forget(self) -> None:
+        self._vectors.clear()
+
+
+def customer_indices(utterances: Sequence[Utterance]) -> tuple[list[int], bool]:
+    """Positions of the customer's utterances, and whether that is all speech for want of a customer."""
+    found = [i for i, u in enumerate(utterances) if u.role == "customer"]
+    return (found, False) if found else (list(range(len(utterances))), bool(utterances))
+
+
+def overall_sentiment(scores: np.ndarray, seconds: np.ndarray, negative_weight: float,
+                      threshold: float) -> tuple[str, float]:
+    """Label and score of the customer's whole call: the speech-time weighted mean of the utterance
+    scores, negative ones weighted `negative_weight` times more (a complaint is not undone by a
+    polite "thanks, bye"); positive / negative at or beyond +-`threshold`, neutral between."""
+    weights = seconds * np.where(scores < 0, negative_weight, 1.0)
+    score = float(weights @ scores / weights.sum())
+    label = "positive" if score >= threshold else "negative" if score <= -threshold else "neutral"
+    return label, round(score, 3)
+
+
+class Enricher:
+    """The text models and settings every call is enriched with: loaded once, shared by the worker
+    threads (one call at a time: the models are small and the machine's cores are Whisper's)."""
+
+    def __init__(self, settings: EnrichSettings):
+        self.settings = settings
+        self.taxonomy = load_taxonomy(settings.taxonomy_path())
+        # load and verify the classifiers and their feature models now, not on the first call
+        self.sentiment = load_text_classifier("sentiment", settings.sentiment_model, settings.sentiment_labels)
+        self.emotion = load_text_classifier("emotion", settings.emotion_model, settings.emotion_labels)
+        for classifier in (self.sentiment, self.emotion):
+            classifier.predict(["Thank you."])
+        self._embedders = [_Remembering(get_embedder(name)) for name in DEFAULT_EMBEDDERS]
+        self.reasons = ReasonClassifier(self.taxonomy, self._embedders)
+        self.aspects = AspectAnalyzer(self.taxonomy, self.sentiment, self._embedders)
+        signals = settings.signals
+        self.signals = SignalDetector(signals.phrases, signals.examples, signals.semantic_threshold, self._embedders)
+        self._forget()
+        self._lock = threading.Lock()
+
+    def _forget(self) -> None:
+        for embedder in self._embedders:
+            embedder.forget()
+
+    def enrich(self, conversation: Conversation) -> None:
+        """Fill each utterance's sentiment and emotion and `conversation.analysis`, in place."""
+        with self._lock:
+            try:
+                self._enrich(conversation)
+            finally:
+                self._forget()
+
+    def _enrich(self, conversation: Conversation) -> None:
+        utterances = conversation.utterances
+        customer, fallback = customer_indices(utterances)
+        if fallback and NO_CUSTOMER not in conversation.warnings:
+            conversation.warnings.append(NO_CUSTOMER)
+        texts = [utterances[i].text for i in customer]
+        language = conversation.language or (detect_language(" ".join(texts)) if texts else None)
+        analysis = Analysis(metrics=call_metrics(conversation, self.settings.silence_seconds))
+        if utterances:
+            self._score_utterances(utterances, language)
+            scores = np.array([utterances[i].sentiment_score for i in customer])
+            seconds = np.array([max(speech_seconds(utterances[i]), 0.01) for i in customer])
+            analysis.sentiment, analysis.sentiment_score = overall_sentiment(
+                scores, seconds, self.settings.negative_weight, self.settings.sentiment_threshold)
+            analysis.trajectory = trajectory(utterances, customer, self.settings.trajectory_threshold)
+            analysis.reason = self._reason(texts, language)
+            analysis.aspects = self.aspects.analyse(utterances, customer, language)
+            analysis.signals = self.signals.detect(utterances, customer, language)
+        conversation.analysis = analysis
+
+    def _score_utterances(self, utterances: list[Utterance], language: str | None) -> None:
+        """Sentiment and emotion of every utterance: one batched call per model."""
+        texts = [u.text for u in utterances]
+        classes = self.sentiment.classes
+        labels, probs = self.sentiment.predict(texts, language)
+        scores = probs[:, classes.index("positive")] - probs[:, classes.index("negative")]
+        emotions, emotion_probs = self.emotion.predict(texts, language)
+        for u, label, score, emotion, p in zip(utterances, labels, scores, emotions, emotion_probs):
+            u.sentiment, u.sentiment_score = label, round(float(score), 3)
+            u.emotion, u.emotion_confidence = emotion, round(float(p.max()), 3)
+
+    def _reason(self, texts: list[str], language: str | None) -> ContactReason:
+        """Primary and secondary reasons from the customer's sentences, in order."""
+        found = self.reasons.classify_call([s for t in texts for s in split_sentences(t)], language)
+        secondary = [ReasonScore(reason=r, family=self.taxonomy.reason(r).family, confidence=round(c, 3))
+                     for r, c in found.secondary]
+        return ContactReason(reason=found.reason, family=found.family, confidence=round(found.confidence, 3),
+                             sales_opportunity=found.sales_opportunity, secondary=secondary)

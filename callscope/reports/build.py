@@ -1,0 +1,94 @@
+"""Build every report of a store: index, listen, empower and engage pages, a page per call, the actions."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from callscope import __version__
+from callscope.config import Settings
+from callscope.files import atomic_write_text
+from callscope.nlp.taxonomy import load_taxonomy
+from callscope.reports.actions import ACTIONS_FILE, DELIVERIES_FILE, deliver, find_actions, write_csv
+from callscope.reports.callpage import call_contexts
+from callscope.reports.empower import empower_context
+from callscope.reports.engage import engage_context
+from callscope.reports.listen import listen_context
+from callscope.reports.render import call_file, render
+from callscope.reports.selection import Filters, open_selection, rows
+from callscope.reports.timeline import timeline
+
+CALLS_DIR = "calls"
+
+
+def _meta(con, filters: Filters, keep_pii: bool, root: str = "") -> dict:
+    first, last, n = con.execute("SELECT min(call_date), max(call_date), count(*) FROM conversations").fetchone()
+    period = f"{first:%d %b %Y} – {last:%d %b %Y}" if first else "no calls"
+    scope = filters.describe() or "all calls"
+    return {"version": __version__, "root": root, "generated": datetime.now().strftime("%Y-%m-%d %H:%M"),
+            "scope": f"{scope} · {period}", "calls": n, "keep_pii": keep_pii}
+
+
+def build_reports(db_path: str | Path, out_dir: str | Path, settings: Settings, filters: Filters = Filters(), *,
+                  keep_pii: bool = False, taxonomy: str | Path | None = None,
+                  on_call_page: Callable[[int, int], None] | None = None) -> list[Path]:
+    """Write index/listen/empower/engage.html, calls/<id>.html and actions.csv into `out_dir`.
+
+    Reads the store at `db_path` read-only; proactive actions come from `taxonomy` (default:
+    the config's `enrich.taxonomy`). Text is redacted unless `keep_pii`; when
+    `settings.actions.webhook.url` is set, new actions are POSTed and recorded in
+    deliveries.jsonl. `on_call_page(done, total)` reports progress. Returns the files written.
+    """
+    out = Path(out_dir)
+    con = open_selection(Path(db_path), filters, keep_pii)
+    try:
+        meta = _meta(con, filters, keep_pii)
+        axis = timeline(con)
+        actions = find_actions(con, settings.actions.rules)
+        written = [write_csv(actions, out / ACTIONS_FILE)]
+        delivery = deliver(actions, settings.actions.webhook, out / DELIVERIES_FILE) \
+            if settings.actions.webhook.url else None
+        loaded = load_taxonomy(taxonomy or settings.enrich.taxonomy_path())
+        pages = {
+            "listen": listen_context(con, settings, axis),
+            "empower": empower_context(con, settings),
+            "engage": engage_context(con, settings, loaded, actions, delivery),
+        }
+        calls = rows(con, """SELECT call_id, call_time, queue, agent, team, reason, family, sentiment, trajectory,
+                                    predicted_csat, duration FROM conversations ORDER BY call_time DESC, call_id""")
+        pages["index"] = {"calls": calls, "listen": pages["listen"], "engage": pages["engage"]}
+        for name, context in pages.items():
+            path = out / f"{name}.html"
+            atomic_write_text(path, render(f"{name}.html", page=name, meta=meta, **context))
+            written.append(path)
+        written += _call_pages(con, out / CALLS_DIR, _meta(con, filters, keep_pii, root="../"), on_call_page)
+    finally:
+        con.close()
+    return written
+
+
+def _call_pages(con, folder: Path, meta: dict, on_call_page: Callable[[int, int], None] | None) -> list[Path]:
+    """calls/<id>.html for every selected call.
+
+    Pages are written into a staging folder that then replaces calls/ as a whole: readers
+    see the old set or the new one, pages of calls no longer selected disappear, and
+    thousands of pages cost no per-file fsync.
+    """
+    staging, old = folder.with_name(f".{folder.name}.new"), folder.with_name(f".{folder.name}.old")
+    for leftover in (staging, old):
+        shutil.rmtree(leftover, ignore_errors=True)
+    staging.mkdir(parents=True)
+    names = []
+    for done, context in enumerate(call_contexts(con), start=1):
+        name = call_file(context["call"]["call_id"])
+        (staging / name).write_text(render("call.html", page="call", meta=meta, **context), encoding="utf-8")
+        names.append(name)
+        if on_call_page:
+            on_call_page(done, meta["calls"])
+    if folder.exists():
+        folder.rename(old)
+    staging.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
+    return [folder / name for name in names]

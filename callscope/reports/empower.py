@@ -1,0 +1,190 @@
+"""Empower: how agents and teams handle calls, against their own team's median, and coaching moments."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from typing import Callable
+
+import duckdb
+
+from callscope.config import Settings
+from callscope.reports import charts
+from callscope.reports.render import clock, num, pct
+from callscope.reports.selection import rows
+
+NO_TEAM = "(no team)"
+NO_AGENT = "(agent unknown)"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One per-agent figure: `points` metrics are shares compared in percentage points, others relatively."""
+
+    key: str
+    name: str
+    fmt: Callable[[float | None], str]
+    points: bool
+    notable: float      # deviation from the team median worth pointing out (points or relative)
+    help: str
+    tick: Callable[[float], str] | None = None   # axis labels, when finer than `fmt`
+
+
+METRICS = (
+    Metric("handle", "Handle time", clock, False, 0.25, "median handle time per call"),
+    Metric("talk_ratio", "Agent talk ratio", pct, True, 0.10, "median share of the talk time that is the agent's"),
+    Metric("non_talk", "Non-talk share", pct, True, 0.05, "median share of the call in silences over 3 s"),
+    Metric("overtalk", "Overtalk per call", lambda v: num(v, 1), False, 0.5, "mean overtalk stretches per call",
+           lambda v: f"{v:g}"),
+    Metric("interruptions", "Interruptions per call", lambda v: num(v, 1), False, 0.5,
+           "mean times per call the agent cut in on the customer", lambda v: f"{v:g}"),
+    Metric("recovery", "Recovery rate", pct, True, 0.15,
+           "share of the calls that started negative and ended better"),
+)
+
+_AGGREGATES = """
+    count(*) AS calls,
+    median(m.handle_seconds) AS handle,
+    median(m.agent_talk_ratio) AS talk_ratio,
+    median(m.non_talk_seconds / nullif(m.handle_seconds, 0)) AS non_talk,
+    avg(m.overtalk_count) AS overtalk,
+    avg(m.agent_interruptions) AS interruptions,
+    count(*) FILTER (c.sentiment_start < $negative) AS negative_starts,
+    count(*) FILTER (c.sentiment_start < $negative AND c.trajectory = 'improved') AS recovered"""
+
+
+def _with_recovery(found: list[dict]) -> list[dict]:
+    for row in found:
+        row["recovery"] = row["recovered"] / row["negative_starts"] if row["negative_starts"] else None
+    return found
+
+
+def deviation(metric: Metric, value: float | None, median: float | None) -> dict:
+    """How far a value is from the median: '+12%' (relative) or '+8 pts' (shares), and whether notably."""
+    if value is None or median is None:
+        return {"text": "–", "notable": False, "delta": None}
+    if metric.points:
+        delta = value - median
+        return {"text": f"{delta * 100:+.0f} pts", "notable": abs(delta) >= metric.notable, "delta": delta}
+    if median == 0:
+        return {"text": "–" if value == 0 else "new", "notable": value > 0, "delta": None}
+    delta = value / median - 1
+    return {"text": f"{delta * 100:+.0f}%", "notable": abs(delta) >= metric.notable, "delta": delta}
+
+
+def teams(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[dict]:
+    """Teams with their figures, each agent's deviations from the team's median agent."""
+    params = {"negative": settings.reports.negative_start}
+    team_rows = _with_recovery(rows(con, f"""
+        SELECT coalesce(c.team, '{NO_TEAM}') AS team, count(DISTINCT c.agent) AS agents, {_AGGREGATES}
+        FROM conversations c LEFT JOIN metrics m USING (call_id) GROUP BY 1 ORDER BY 1""", params))
+    agents = _with_recovery(rows(con, f"""
+        SELECT coalesce(c.team, '{NO_TEAM}') AS team, coalesce(c.agent, '{NO_AGENT}') AS agent, {_AGGREGATES},
+               count(DISTINCT s.call_id) AS escalations
+        FROM conversations c LEFT JOIN metrics m USING (call_id)
+        LEFT JOIN (SELECT DISTINCT call_id FROM signals WHERE kind = 'escalation_request') s USING (call_id)
+        GROUP BY ALL ORDER BY 1, 2""", params))
+    for team in team_rows:
+        members = [a for a in agents if a["team"] == team["team"]]
+        team["medians"] = {}
+        for metric in METRICS:
+            values = [a[metric.key] for a in members if a[metric.key] is not None]
+            team["medians"][metric.key] = statistics.median(values) if values else None
+        for agent in members:
+            agent["deviations"] = {m.key: deviation(m, agent[m.key], team["medians"][m.key]) for m in METRICS}
+            agent["notable"] = sum(d["notable"] for d in agent["deviations"].values())
+        team["members"] = members
+    return team_rows
+
+
+def distributions(team_rows: list[dict]) -> list[dict]:
+    """One dot plot per metric: each agent a dot, each team's median a bar."""
+    plots = []
+    for metric in METRICS:
+        plot_rows = [(team["team"],
+                      [(a[metric.key], f"{a['agent']}: {metric.fmt(a[metric.key])} "
+                                       f"({a['deviations'][metric.key]['text']} vs team median)")
+                       for a in team["members"] if a[metric.key] is not None],
+                      team["medians"][metric.key]) for team in team_rows]
+        if any(dots for _, dots, _ in plot_rows):
+            plots.append({"metric": metric, "chart": charts.dot_plot(
+                plot_rows, title=f"{metric.name} per agent, by team", x_format=metric.tick or metric.fmt,
+                notable=lambda v, m, metric=metric: deviation(metric, v, m)["notable"])})
+    return plots
+
+
+def _utterances(con: duckdb.DuckDBPyConnection, call_ids: list[str]) -> dict[str, list[dict]]:
+    found: dict[str, list[dict]] = {}
+    for row in rows(con, """SELECT call_id, idx, role, start_s, end_s, text, sentiment, sentiment_score
+                           FROM utterances WHERE call_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY call_id, idx""",
+                    [call_ids]):
+        found.setdefault(row["call_id"], []).append(row)
+    return found
+
+
+def _quote(utterance: dict | None, note: str) -> list[dict]:
+    return [{**utterance, "note": note}] if utterance else []
+
+
+def coaching(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict:
+    """Best recoveries, escalations and long silences, each with the exact quotes and times."""
+    top, negative = settings.reports.top, settings.reports.negative_start
+    recoveries = rows(con, """
+        SELECT call_id, agent, team, call_time, sentiment_start, sentiment_end, lowest_at
+        FROM conversations WHERE sentiment_start < ? AND trajectory = 'improved'
+        ORDER BY sentiment_end - sentiment_start DESC, call_id LIMIT ?""", [negative, top])
+    escalations = rows(con, """
+        SELECT s.call_id, c.agent, c.team, c.call_time, s.utterance, s.start_s, s.confidence
+        FROM signals s JOIN conversations c USING (call_id)
+        WHERE s.kind = 'escalation_request'
+        QUALIFY row_number() OVER (PARTITION BY s.call_id ORDER BY s.start_s) = 1
+        ORDER BY c.call_time DESC, s.call_id LIMIT ?""", [top])
+    silences = rows(con, """
+        SELECT c.call_id, c.agent, c.team, c.call_time, m.longest_silence, m.longest_silence_at
+        FROM metrics m JOIN conversations c USING (call_id)
+        WHERE m.longest_silence >= ?
+        ORDER BY m.longest_silence DESC, c.call_id LIMIT ?""", [settings.reports.long_silence_seconds, top])
+    said = _utterances(con, list({r["call_id"] for r in recoveries + escalations + silences}))
+
+    for moment in recoveries:
+        lines = said.get(moment["call_id"], [])
+        customer = [u for u in lines if u["role"] == "customer"]
+        low = min(customer, key=lambda u: (u["sentiment_score"] if u["sentiment_score"] is not None else 2.0,
+                                           u["idx"]), default=None)
+        reply = next((u for u in lines if low and u["idx"] > low["idx"] and u["role"] == "agent"), None)
+        moment["at"] = low["start_s"] if low else None
+        moment["anchor"] = low["idx"] if low else None
+        moment["why"] = f"customer sentiment {moment['sentiment_start']:+.2f} → {moment['sentiment_end']:+.2f}"
+        moment["quotes"] = (_quote(low, "lowest point") + _quote(reply, "agent's answer")
+                            + _quote(customer[-1] if customer and customer[-1] is not low else None, "at the end"))
+    for moment in escalations:
+        lines = said.get(moment["call_id"], [])
+        asked = next((u for u in lines if u["idx"] == moment["utterance"]), None)
+        before = next((u for u in reversed(lines) if u["role"] == "agent" and u["idx"] < moment["utterance"]), None)
+        moment["at"], moment["anchor"] = moment["start_s"], moment["utterance"]
+        moment["why"] = "the customer asked for escalation"
+        moment["quotes"] = _quote(before, "agent, just before") + _quote(asked, "escalation request")
+    for moment in silences:
+        lines = said.get(moment["call_id"], [])
+        at = moment["longest_silence_at"]
+        before = next((u for u in reversed(lines) if at is not None and u["end_s"] <= at + 0.5), None)
+        after = next((u for u in lines if at is not None and u["start_s"] >= at), None)
+        moment["at"] = at
+        moment["anchor"] = before["idx"] if before else (after["idx"] if after else None)
+        moment["why"] = f"{moment['longest_silence']:.0f} s of silence"
+        moment["quotes"] = _quote(before, "before the silence") + _quote(after, "after it")
+    return {"recoveries": recoveries, "escalations": escalations, "silences": silences}
+
+
+def empower_context(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict:
+    """Everything empower.html shows."""
+    team_rows = teams(con, settings)
+    moments = coaching(con, settings)
+    unassigned = con.execute("SELECT count(*) FROM conversations WHERE agent IS NULL").fetchone()[0]
+    if unassigned:
+        for moment in [m for kind in ("recoveries", "escalations", "silences") for m in moments[kind]]:
+            moment["agent"] = moment["agent"] or NO_AGENT
+    return {"teams": team_rows, "metrics": METRICS, "distributions": distributions(team_rows),
+            "coaching": moments, "unassigned": unassigned, "no_agent": NO_AGENT,
+            "negative_start": settings.reports.negative_start,
+            "long_silence": settings.reports.long_silence_seconds}

@@ -1,0 +1,113 @@
+"""The calls a report covers: the store opened read-only, narrowed by date, queue and team.
+
+`open_selection` returns an in-memory DuckDB connection whose temporary views carry the
+store's table names (`conversations`, `utterances`, ...) restricted to the selected calls,
+so every query (ours, or callscope.corpus's) sees only the selection. Unless `keep_pii` is
+set, text stored unredacted (a run with --keep-pii) is redacted on the way out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from callscope.errors import InputError
+from callscope.redact import redact_text
+
+CALL_TABLES = ("utterances", "reasons", "aspects", "signals", "metrics", "surveys")
+TEXT_COLUMNS = {"utterances": ("text",), "aspects": ("text",), "signals": ("text", "evidence")}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which calls a report covers; None means no restriction. Dates are inclusive."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    queue: str | None = None
+    team: str | None = None
+
+    def describe(self) -> str:
+        """Human-readable summary, e.g. 'from 2024-05-01, team Blue'; '' when unfiltered."""
+        parts = []
+        if self.date_from:
+            parts.append(f"from {self.date_from.isoformat()}")
+        if self.date_to:
+            parts.append(f"to {self.date_to.isoformat()}")
+        if self.queue is not None:
+            parts.append(f"queue {self.queue}")
+        if self.team is not None:
+            parts.append(f"team {self.team}")
+        return ", ".join(parts)
+
+    def where(self) -> str:
+        """SQL condition on `conversations` (values quoted, safe to inline in a view)."""
+        conditions = ["TRUE"]
+        if self.date_from:
+            conditions.append(f"call_date >= DATE '{self.date_from.isoformat()}'")
+        if self.date_to:
+            conditions.append(f"call_date <= DATE '{self.date_to.isoformat()}'")
+        if self.queue is not None:
+            conditions.append(f"queue = {_quote(self.queue)}")
+        if self.team is not None:
+            conditions.append(f"team = {_quote(self.team)}")
+        return " AND ".join(conditions)
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    rows = con.execute("SELECT column_name FROM duckdb_columns() WHERE database_name = 'store' "
+                       "AND table_name = ? ORDER BY column_index", [table]).fetchall()
+    return [row[0] for row in rows]
+
+
+def _redacting_select(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """SELECT of `table` whose text columns are redacted for calls stored unredacted."""
+    texts = TEXT_COLUMNS.get(table, ())
+    columns = [f"CASE WHEN c.redacted IS NOT FALSE THEN t.{name} ELSE redact_pii(t.{name}) END AS {name}"
+               if name in texts else f"t.{name}" for name in _columns(con, table)]
+    return (f"SELECT {', '.join(columns)} FROM store.{table} t "
+            f"JOIN conversations c USING (call_id)")
+
+
+def open_selection(db_path: Path, filters: Filters = Filters(), keep_pii: bool = False) -> duckdb.DuckDBPyConnection:
+    """Read-only connection to the selected calls of the store at `db_path`."""
+    db_path = Path(db_path)
+    if not db_path.is_file():
+        raise InputError(f"{db_path}: no callscope store found (run `callscope run` first)")
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH {_quote(str(db_path))} AS store (READ_ONLY)")
+    except duckdb.Error as exc:
+        con.close()
+        reason = str(exc).splitlines()[0]
+        if "lock" in reason.lower():
+            reason = "another process is writing to it; wait for `callscope run` to finish"
+        raise InputError(f"{db_path}: cannot read the callscope store ({reason})") from None
+    con.create_function("redact_pii", redact_text, ["VARCHAR"], "VARCHAR")
+    con.execute(f"CREATE TEMP VIEW conversations AS SELECT * FROM store.conversations WHERE {filters.where()}")
+    for table in CALL_TABLES:
+        if keep_pii or table not in TEXT_COLUMNS:
+            con.execute(f"CREATE TEMP VIEW {table} AS SELECT t.* FROM store.{table} t "
+                        f"SEMI JOIN conversations c ON t.call_id = c.call_id")
+        else:
+            con.execute(f"CREATE TEMP VIEW {table} AS {_redacting_select(con, table)}")
+    con.execute("CREATE TEMP VIEW topics AS SELECT * FROM store.topics" if keep_pii else
+                "CREATE TEMP VIEW topics AS SELECT * REPLACE (redact_pii(representative) AS representative) "
+                "FROM store.topics")
+    con.execute("CREATE TEMP VIEW events AS SELECT * FROM store.events")
+    con.execute("CREATE TEMP VIEW runs AS SELECT * FROM store.runs")
+    return con
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict = ()) -> list[dict]:
+    """Query result as a list of dicts keyed by column name (params positional or named)."""
+    cursor = con.execute(sql, params if isinstance(params, dict) else list(params))
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]

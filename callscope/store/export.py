@@ -1,0 +1,38 @@
+"""Store tables as files for BI tools: one Parquet or CSV file per table, each written atomically."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from callscope.errors import CallscopeError
+
+FORMATS = {"parquet": "(FORMAT parquet, COMPRESSION zstd)", "csv": "(FORMAT csv, HEADER true)"}
+
+
+def export_tables(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...], out_dir: Path, fmt: str) -> list[Path]:
+    """`out_dir`/<table>.<fmt> for each table, rows in primary-key order; returns the paths."""
+    if fmt not in FORMATS:
+        raise CallscopeError(f"export format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for table in tables:
+        target = out_dir / f"{table}.{fmt}"
+        tmp = out_dir / f".{table}.{fmt}.tmp"
+        con.execute(f"COPY (SELECT * FROM {table} ORDER BY {_order(con, table)}) TO '{_quoted(tmp)}' {FORMATS[fmt]}")
+        os.replace(tmp, target)
+        written.append(target)
+    return written
+
+
+def _order(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The primary key's columns, else all columns: the same store always exports the same files."""
+    keys = con.execute("SELECT constraint_column_names FROM duckdb_constraints() "
+                       "WHERE table_name = ? AND constraint_type = 'PRIMARY KEY'", [table]).fetchall()
+    return ", ".join(keys[0][0]) if keys else "ALL"
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
