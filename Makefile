@@ -29,6 +29,12 @@ test: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_transcribe.py --out benchmarks/results
+	$(BIN)/python benchmarks/bench_diarization.py --json benchmarks/results/diarization.json
+	$(BIN)/python benchmarks/bench_long_call.py --minutes 20 --json benchmarks/results/long_call.json
+	$(BIN)/python benchmarks/bench_reports.py --out benchmarks/results/reports
+	@# The text-model benchmarks need ../shared/data (CLINC150); they are skipped without it.
+	test ! -d ../shared/data/clinc150 || $(BIN)/python benchmarks/bench_reasons_clinc.py --out benchmarks/results
+	test ! -d ../shared/data/clinc150 || $(BIN)/python benchmarks/bench_topics_clinc.py --sizes 10 --selections eom --out benchmarks/results
 
 # Refresh the pinned versions of every installed package (after changing pyproject.toml).
 lock: install

@@ -16,6 +16,8 @@ SAMPLE_RATE = 16000
 
 def _level_db(samples: np.ndarray, start: float, end: float) -> float:
     piece = samples[int(start * SAMPLE_RATE): max(int(end * SAMPLE_RATE), int(start * SAMPLE_RATE) + 1)]
+    if piece.size == 0:     # a word timed past the end of the audio (Whisper rounds up)
+        return -120.0
     return 10 * np.log10(float(np.mean(piece.astype(np.float64) ** 2)) + 1e-12)
 
 
