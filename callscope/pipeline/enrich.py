@@ -10,9 +10,11 @@ Definitions: docs/metrics.md.
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from typing import Sequence
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from callscope.config import EnrichSettings
 from callscope.conversation import Analysis, ContactReason, Conversation, ReasonScore, Utterance
@@ -67,6 +69,20 @@ def overall_sentiment(scores: np.ndarray, seconds: np.ndarray, negative_weight: 
     return label, round(score, 3)
 
 
+@contextmanager
+def single_threaded():
+    """Run torch and the BLAS libraries on one thread, restoring torch's count afterwards."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(1):
+            yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 class Enricher:
     """The text models and settings every call is enriched with: loaded once, shared by the worker
     threads (one call at a time: the models are small and the machine's cores are Whisper's)."""
@@ -92,8 +108,12 @@ class Enricher:
             embedder.forget()
 
     def enrich(self, conversation: Conversation) -> None:
-        """Fill each utterance's sentiment and emotion and `conversation.analysis`, in place."""
-        with self._lock:
+        """Fill each utterance's sentiment and emotion and `conversation.analysis`, in place.
+
+        The models run on one thread: their batches are small, and one thread was faster than
+        two both on an idle machine (0.27 vs 0.45 s per sample call) and beside Whisper.
+        """
+        with self._lock, single_threaded():
             try:
                 self._enrich(conversation)
             finally:
