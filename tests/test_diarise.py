@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import json
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
@@ -13,9 +14,10 @@ import pytest
 
 from callscope.errors import ModelError
 from callscope.evaluation.der import load_rttm, score
-from callscope.pipeline import diarise
+from callscope.pipeline import diarise, second_voice
 from callscope.pipeline.audio import load_audio
 from callscope.pipeline.diarise import Diarisation, Diariser, Turn
+from tests.conftest import SAMPLES
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_RTTM = ROOT.parent / "shared" / "data" / "speechbrain_ami_rttm"
@@ -95,6 +97,49 @@ def test_telephone_band_8khz_input(diariser, sample):
     narrow = torchaudio.functional.resample(torch.from_numpy(sample[0]), 16000, 8000).numpy()
     result = diariser.diarise(narrow, sample_rate=8000)
     assert len(result.speakers) == 2
+
+
+def test_two_voices_merged_by_segmentation_are_split(diariser):
+    """identity_check: segmentation-3.0 gives both espeak voices one local speaker, so pyannote's
+    clustering finds one speaker (56% DER); the second-voice check separates them."""
+    truth = json.loads((SAMPLES / "identity_check.json").read_text())
+    reference = _annotation([Turn(t["start"], t["end"], t["role"]) for t in truth["turns"]])
+    result = diariser.diarise(load_audio(SAMPLES / truth["audio"], sha256="").tracks[0])
+    assert len(result.speakers) == 2
+    _, overall = score({"sample": reference}, {"sample": _annotation(result.turns)})
+    assert overall.der < 0.2  # measured 13.5%, all but 0.1 s of it false alarm in the pauses
+
+
+def test_pause_units_cut_at_pauses_and_long_stretches():
+    rng = np.random.default_rng(0)
+    speech = lambda seconds: rng.normal(0, 0.1, int(seconds * 16000)).astype(np.float32)  # noqa: E731
+    quiet = lambda seconds: rng.normal(0, 1e-4, int(seconds * 16000)).astype(np.float32)  # noqa: E731
+    waveform = np.concatenate([quiet(0.5), speech(1.0), quiet(0.05), speech(1.0), quiet(0.4), speech(7.0), quiet(0.5)])
+    units = second_voice.pause_units(waveform, [(0.5, 9.95)])
+    durations = [b - a for a, b in units]
+    assert len(units) == 4 and durations[0] == pytest.approx(2.05, abs=0.05)  # the 50 ms gap is no pause
+    assert units[1][0] == pytest.approx(2.95, abs=0.03) and all(d <= 3.0 for d in durations)
+    assert sum(durations[1:]) == pytest.approx(7.0, abs=0.05)
+
+
+def test_split_in_two_tells_two_voices_from_one():
+    rng = np.random.default_rng(0)
+    centre_a, centre_b = rng.normal(size=192), rng.normal(size=192)
+    one = centre_a + rng.normal(scale=0.8, size=(30, 192))
+    two = np.concatenate([centre_a + rng.normal(scale=0.8, size=(15, 192)),
+                          centre_b + rng.normal(scale=0.8, size=(15, 192))])
+    seconds = np.full(30, 2.0)
+    split = second_voice.split_in_two(two, seconds)
+    assert split.ratio > 1.3 and split.share == pytest.approx(0.5) and split.smaller == 15
+    assert sorted(np.bincount(split.groups[:15])) == [0, 15]
+    assert second_voice.split_in_two(one, seconds).ratio < 1.3
+
+
+def test_relabel_changes_voice_in_the_pause():
+    regions = [(0.0, 5.0), (6.0, 8.0)]
+    units = [(0.0, 2.0), (2.4, 5.0), (6.0, 8.0)]
+    turns = second_voice.relabel(regions, units, np.array([1, 0, 0]))
+    assert turns == [(0.0, 2.2, "SPEAKER_00"), (2.2, 5.0, "SPEAKER_01"), (6.0, 8.0, "SPEAKER_01")]
 
 
 def test_rttm_round_trip(tmp_path, sample_result):

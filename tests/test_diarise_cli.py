@@ -22,11 +22,12 @@ def turns(call_id: str) -> list[dict]:
 
 
 def one_speaker_call(path: Path) -> Path:
-    """Only the agent of a stereo sample call (its left channel), turns joined by 0.6 s pauses: ~40 s."""
-    agent = load_audio(sample_audio("upgrade_purchase"), "sha").tracks[0]
+    """Only the agent's turns of a mono sample call, joined by 0.6 s pauses (~44 s). pyannote alone
+    reports a second speaker here, heard only in overlap with the first (1 s in all)."""
+    call = load_audio(sample_audio("password_reset"), "sha").tracks[0]
     pause = np.zeros(int(0.6 * RATE), np.float32)
-    pieces = [np.concatenate([agent[int(t["start"] * RATE):int(t["end"] * RATE)], pause])
-              for t in turns("upgrade_purchase") if t["role"] == "agent"]
+    pieces = [np.concatenate([call[int(t["start"] * RATE):int(t["end"] * RATE)], pause])
+              for t in turns("password_reset") if t["role"] == "agent"]
     return write_wav(path, np.concatenate(pieces))
 
 

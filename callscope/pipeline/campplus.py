@@ -46,10 +46,11 @@ def load_campplus_network(source: Path, weights: Path) -> torch.nn.Module:
 class CAMPPlusEmbedding(Model):
     """pyannote-compatible speaker embedding model around a loaded CAM++ network."""
 
-    def __init__(self, network: torch.nn.Module, workers: int = 1):
+    def __init__(self, network: torch.nn.Module, workers: int = 1, max_frames: int = 0):
         super().__init__(sample_rate=SAMPLE_RATE, num_channels=1)
         self.network = network
         self.workers = workers
+        self.max_frames = max_frames  # longer selections keep their middle frames (0: no limit)
         self.eval()
 
     @property
@@ -86,6 +87,20 @@ class CAMPPlusEmbedding(Model):
                     embeddings[i] = embedding
         return embeddings
 
+    def embed_spans(self, waveform: torch.Tensor, spans: list[tuple[float, float]]) -> torch.Tensor:
+        """(num_samples,) 16 kHz waveform and (start, end) spans in seconds -> (num_spans, 192)
+        embeddings, one per span; the fbank is computed once for the whole waveform."""
+        with torch.inference_mode():
+            features = self.fbank(waveform)
+        pieces = [features[int(a * 100):max(int(a * 100) + 1, int(b * 100))] for a, b in spans]
+
+        def embed(piece: torch.Tensor) -> torch.Tensor:
+            with torch.inference_mode():
+                return self.embed_frames(piece)
+
+        with ThreadPoolExecutor(self.workers) as pool:
+            return torch.stack(list(pool.map(embed, pieces)))
+
     def _embed_chunk(self, chunk: tuple[torch.Tensor, list]) -> list[tuple[int, torch.Tensor]]:
         """Embeddings of the active speakers of one chunk, its fbank computed once."""
         waveform, speakers = chunk
@@ -97,6 +112,9 @@ class CAMPPlusEmbedding(Model):
                 if mask is not None:
                     frames = F.interpolate(mask[None, None], size=len(features), mode="nearest")[0, 0]
                     selected = features[frames > 0.5]
+                if self.max_frames and len(selected) > self.max_frames:
+                    skip = (len(selected) - self.max_frames) // 2
+                    selected = selected[skip:skip + self.max_frames]
                 if len(selected):
                     done.append((i, self.embed_frames(selected)))
         return done

