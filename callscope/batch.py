@@ -29,7 +29,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeRe
 from callscope.config import Settings
 from callscope.conversation import Conversation
 from callscope.corpus import load_inputs, update_corpus
-from callscope.errors import CallscopeError, InputError
+from callscope.errors import EXIT_OK, EXIT_SOME_FAILED, CallscopeError, InputError
 from callscope.files import sha256_file
 from callscope.manifest import FileRecord, Manifest, RunRecord, now
 from callscope.metadata import CallMetadata, MetadataResolver
@@ -39,11 +39,6 @@ from callscope.pipeline.process import CallProcessor
 from callscope.store import Store
 from callscope.writers import write_outputs
 
-EXIT_OK = 0
-EXIT_SOME_FAILED = 1
-EXIT_USAGE = 2
-EXIT_SETUP = 3
-EXIT_INTERRUPTED = 130
 REINGEST_BATCH = 200   # calls re-read from their JSON per store transaction
 
 

@@ -15,9 +15,9 @@ from rich.progress import Progress
 from rich.table import Table
 
 from callscope import __version__, registry
-from callscope.batch import EXIT_INTERRUPTED, EXIT_SETUP, EXIT_SOME_FAILED, EXIT_USAGE, BatchRunner
 from callscope.config import Settings, load_settings
-from callscope.errors import CallscopeError, ConfigError, ModelError
+from callscope.errors import (EXIT_INTERRUPTED, EXIT_SETUP, EXIT_SOME_FAILED, EXIT_USAGE, CallscopeError,
+                              ConfigError, ModelError)
 
 app = typer.Typer(help="Offline conversation analytics for contact centres.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -96,6 +96,8 @@ def run(
     if taxonomy:
         settings.enrich.taxonomy = str(taxonomy)
     try:
+        from callscope.batch import BatchRunner
+
         summary = BatchRunner(settings, out_dir, err).run(inputs)
     except ModelError as exc:
         fail(str(exc), EXIT_SETUP)
@@ -332,7 +334,7 @@ def print_figures(result: dict, what: str) -> None:
 
 
 def _eval_text_classifier(task: str, data: Path, text_field: str, label_field: str, model: Optional[str],
-                          config: Optional[Path], as_json: bool) -> None:
+                          config: Optional[Path], as_json: bool, opinions: bool = False) -> None:
     from callscope.evaluation.classification import evaluate
     from callscope.nlp.textclf import load_text_classifier
 
@@ -341,6 +343,12 @@ def _eval_text_classifier(task: str, data: Path, text_field: str, label_field: s
     try:
         with err.status(f"Loading the {task} model"):
             classifier = load_text_classifier(task, spec, getattr(settings, f"{task}_labels"))
+            if opinions and settings.opinion_weight:
+                from callscope.nlp.opinions import OpinionAdjusted, OpinionModel
+                from callscope.nlp.taxonomy import load_taxonomy
+
+                model_opinions = OpinionModel(load_taxonomy(settings.taxonomy_path()))
+                classifier = OpinionAdjusted(classifier, model_opinions, settings.opinion_weight)
         with Progress(console=err, transient=True) as progress:
             bar = progress.add_task(f"Classifying ({task})", total=None)
             result = evaluate(data, classifier, text_field, label_field,
@@ -350,6 +358,8 @@ def _eval_text_classifier(task: str, data: Path, text_field: str, label_field: s
     except CallscopeError as exc:
         fail(str(exc), EXIT_USAGE)
     result["model"] = spec
+    if opinions:
+        result["opinion_weight"] = settings.opinion_weight
     if as_json:
         print(json.dumps(result))
         return
@@ -367,11 +377,14 @@ def eval_sentiment(
     text_field: str = typer.Option("text", "--text-field"),
     label_field: str = typer.Option("label", "--label-field", help="Labels: negative, neutral, positive."),
     model: Optional[str] = EvalModel,
+    opinions: bool = typer.Option(True, "--opinions/--no-opinions",
+                                  help="Mix in the taxonomy's opinion model as `callscope run` does "
+                                       "(enrich.opinion_weight); --no-opinions: the model alone."),
     config: Optional[Path] = ConfigOption,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Sentiment accuracy, macro-F1, per-class figures and confusion table on labelled texts."""
-    _eval_text_classifier("sentiment", data, text_field, label_field, model, config, as_json)
+    _eval_text_classifier("sentiment", data, text_field, label_field, model, config, as_json, opinions)
 
 
 @eval_app.command("emotion")

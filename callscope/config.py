@@ -40,6 +40,7 @@ class AsrSettings(_Strict):
     vad_min_silence_ms: int = Field(2000, ge=0)
     condition_on_previous_text: bool = False
     cpu_threads: int = Field(0, ge=0)
+    hotwords: list[str] = []   # names Whisper should expect (off by default: see docs/benchmarks.md)
 
 
 class AudioSettings(_Strict):
@@ -177,6 +178,7 @@ class EnrichSettings(_Strict):
     sentiment_threshold: float = Field(0.1, gt=0, lt=1)
     trajectory_threshold: float = Field(0.3, gt=0, le=2)
     sentiment_model: str = "heads"
+    opinion_weight: float = Field(0.5, ge=0, le=1)
     emotion_model: str = "heads"
     sentiment_labels: dict[str, str] = {}
     emotion_labels: dict[str, str] = {}

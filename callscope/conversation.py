@@ -1,16 +1,35 @@
 """The conversation data model, defined once and shared by every stage.
 
 A `Conversation` is what `callscope run` writes as `<id>.json`; its layout is
-documented in docs/conversation-schema.md and versioned by SCHEMA_VERSION.
+documented in docs/output-formats.md and versioned by SCHEMA_VERSION.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Sequence
 
 from pydantic import BaseModel, Field
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
+# Whisper splits "qu'on" into "qu" + "'on", "pouvez-vous" into "pouvez" + "-vous" and "20,000" into
+# "20" + ",000": a word that starts with one of these is written against the word before it.
+GLUED_START = ("'", "’", "-", ",", ".", ";", ":", "!", "?", "%", ")")
+
+
+def word_offsets(texts: Sequence[str]) -> tuple[str, list[int]]:
+    """The text of words written in a row (see GLUED_START) and where each word starts in it."""
+    text, offsets = "", []
+    for word in texts:
+        if text and not word.startswith(GLUED_START):
+            text += " "
+        offsets.append(len(text))
+        text += word
+    return text, offsets
+
+
+def join_words(texts: Sequence[str]) -> str:
+    """Words written in a row: "qu" + "'on" -> "qu'on", "je" + "vois" -> "je vois"."""
+    return word_offsets(texts)[0]
 
 Role = Literal["agent", "customer", "unknown"]
 Polarity = Literal["negative", "neutral", "positive"]
@@ -127,6 +146,7 @@ class ContactReason(BaseModel):
     confidence: float = 0.0
     sales_opportunity: bool = False
     secondary: list[ReasonScore] = Field(default_factory=list)
+    stated_by: Role | None = None   # whose words gave the reason: the customer's, else the agent's restatement
 
 
 class AspectMention(BaseModel):
@@ -234,4 +254,4 @@ class Conversation(BaseModel):
 
     def text(self) -> str:
         """The whole transcript in time order, one string."""
-        return " ".join(w.text.strip() for w in self.words()).strip()
+        return join_words([w.text.strip() for w in self.words()]).strip()

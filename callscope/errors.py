@@ -1,4 +1,10 @@
-"""Errors that reach the user as one clear line."""
+"""Errors that reach the user as one clear line, and the exit codes (docs: README)."""
+
+EXIT_OK = 0
+EXIT_SOME_FAILED = 1     # some input files failed; the others were processed
+EXIT_USAGE = 2           # bad arguments or configuration
+EXIT_SETUP = 3           # a model or the output folder cannot be used
+EXIT_INTERRUPTED = 130   # Ctrl-C
 
 
 class CallscopeError(Exception):

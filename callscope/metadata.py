@@ -8,13 +8,13 @@ time only, the recording's modification time.
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, time
 from pathlib import Path
 
 from callscope.config import MetadataSettings
+from callscope.csvrows import csv_rows
 from callscope.errors import ConfigError, InputError
 
 FIELDS = ("queue", "agent", "team", "customer_id", "channel")
@@ -75,26 +75,18 @@ def read_sidecar(path: Path) -> dict[str, CallMetadata]:
 
     Any problem is a one-line ConfigError naming the file and the line: the run cannot start.
     """
+    rows: dict[str, CallMetadata] = {}
     try:
-        handle = open(path, newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read metadata file ({exc.strerror or exc})") from None
-    with handle:
-        reader = csv.DictReader(handle)
-        header = [name.strip() for name in reader.fieldnames or []]
-        if "call_id" not in header and "file" not in header:
-            raise ConfigError(f"{path}: line 1: metadata file needs a 'call_id' or 'file' column")
-        reader.fieldnames = header
-        rows: dict[str, CallMetadata] = {}
-        for row in reader:
+        for line, values in csv_rows(path, one_of=("call_id", "file")):
             try:
-                meta = _metadata(row)
+                meta = _metadata(values)
             except ValueError as exc:
-                raise ConfigError(f"{path}: line {reader.line_num}: {exc}") from None
+                raise ConfigError(f"metadata file {path}: line {line}: {exc}") from None
             for key in ("call_id", "file"):
-                name = (row.get(key) or "").strip()
-                if name:
-                    rows[name] = meta
+                if values.get(key):
+                    rows[values[key]] = meta
+    except InputError as exc:
+        raise ConfigError(f"metadata file {exc}") from None
     return rows
 
 

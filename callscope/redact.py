@@ -3,7 +3,7 @@
 Placeholders and the rules behind them:
 
 - `[CARD]`   13-19 digits, not starting with 0, passing the Luhn check; written
-             ("4556 7375 8689 9855", "4556-7375-...", ungrouped), spoken ("four five
+             ("4556 7375 8689 9855", "4556-7375-...", "4556. 7375. ...", ungrouped), spoken ("four five
              five six ...", "forty five fifty six ...") or mixed.
 - `[IBAN]`   country code, check digits and BBAN of that country's length, passing
              the mod-97 check; grouped or not (letters must be upper case).
@@ -37,7 +37,7 @@ from datetime import date
 from itertools import count
 from typing import Iterator
 
-from callscope.conversation import Conversation, Word
+from callscope.conversation import Conversation, Word, join_words, word_offsets
 
 KINDS = ("IBAN", "CARD", "EMAIL", "DOB", "PHONE", "DIGITS")  # priority when spans overlap
 MIN_AGE = 16  # a cue-less full date is a date of birth when at least this many years ago
@@ -91,7 +91,7 @@ def redact_conversation(conv: Conversation) -> Conversation:
             container.text = redact_text(container.text)
         elif any(_key(w) in cuts for w in container.words):
             container.words = _redacted_words(container.words, cuts)
-            container.text = " ".join(w.text for w in container.words)
+            container.text = join_words([w.text for w in container.words])
     return out
 
 
@@ -105,17 +105,15 @@ def _redact_analysis(conv: Conversation, cuts: dict[_WordKey, _Cut]) -> None:
 
 
 def _redacted_part(part: str, words: list[Word], cuts: dict[_WordKey, _Cut]) -> str:
-    """`part`, a stretch of the text of `words` (joined by spaces), redacted as those words are:
+    """`part`, a stretch of the text of `words` (`join_words`), redacted as those words are:
     a PII span found in the whole utterance is caught even when `part` holds only a piece of it."""
-    at = " ".join(w.text for w in words).find(part) if part else -1
-    covered, pos = [], 0
-    for word in words if at >= 0 else []:
-        if pos < at + len(part) and pos + len(word.text) > at:
-            covered.append(word)
-        pos += len(word.text) + 1
+    text, offsets = word_offsets([w.text for w in words])
+    at = text.find(part) if part else -1
+    covered = [word for word, pos in zip(words, offsets)
+               if at >= 0 and pos < at + len(part) and pos + len(word.text) > at]
     if not any(_key(w) in cuts for w in covered):
         return redact_text(part)
-    return " ".join(w.text for w in _redacted_words(covered, cuts))
+    return join_words([w.text for w in _redacted_words(covered, cuts)])
 
 
 def placeholder(kind: str) -> str:
@@ -198,7 +196,7 @@ def _number_phrases() -> dict[tuple[str, ...], str]:
 _PHRASES = _number_phrases()
 _LONGEST_PHRASE = max(map(len, _PHRASES))
 _TOKEN = re.compile(r"[0-9]+|[^\W\d_]+(?:['’][^\W\d_]+)*")
-_RUN_GAP = re.compile(r"\s*[,-]?\s*")  # what may separate the numbers of one run
+_RUN_GAP = re.compile(r"\s*[,.-]?\s*")  # what may separate the numbers of one run ("4556. 7375." too)
 
 
 @dataclass(frozen=True)
@@ -225,7 +223,7 @@ def _read_number(words: list[str], i: int) -> tuple[str, int] | None:
 
 
 def _chains(text: str) -> Iterator[list[re.Match]]:
-    """Tokens of `text` in groups separated only by spaces, a comma or a dash."""
+    """Tokens of `text` in groups separated only by spaces, a comma, a full stop or a dash."""
     chain: list[re.Match] = []
     for token in _TOKEN.finditer(text):
         if chain and not _RUN_GAP.fullmatch(text, chain[-1].end(), token.start()):
@@ -492,11 +490,8 @@ def _word_cuts(word_lists: list[list[Word]]) -> dict[_WordKey, _Cut]:
     cuts: dict[_WordKey, _Cut] = {}
     span_ids = count()
     for words in word_lists:
-        offsets, pos = [], 0
-        for word in words:
-            offsets.append(pos)
-            pos += len(word.text) + 1
-        for span in find_pii(" ".join(w.text for w in words)):
+        text, offsets = word_offsets([w.text for w in words])
+        for span in find_pii(text):
             span_id = next(span_ids)
             for word, offset in zip(words, offsets):
                 lo, hi = max(span.start - offset, 0), min(span.end - offset, len(word.text))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from callscope.config import OutputSettings
-from callscope.conversation import Conversation, Utterance, Word
+from callscope.conversation import Conversation, Utterance, Word, join_words
 from callscope.files import atomic_write_text
 
 
@@ -49,7 +49,7 @@ def _split(words: list[Word], max_seconds: float, max_chars: int) -> list[list[W
 def cues(conversation: Conversation, settings: OutputSettings) -> list[Cue]:
     """Utterances cut into readable cues by duration and length."""
     return [
-        Cue(piece[0].start, piece[-1].end, speaker_label(u), " ".join(w.text for w in piece))
+        Cue(piece[0].start, piece[-1].end, speaker_label(u), join_words([w.text for w in piece]))
         for u in conversation.utterances
         for piece in _split(u.words, settings.max_cue_seconds, settings.max_cue_chars)
     ]

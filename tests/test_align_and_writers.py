@@ -1,7 +1,7 @@
 """Utterance grouping and the TXT/SRT/VTT renderings."""
 
 from callscope.config import OutputSettings
-from callscope.conversation import Conversation, Processing, Source, Word
+from callscope.conversation import Conversation, Processing, Source, Word, join_words
 from callscope.pipeline.align import build_utterances, talk_seconds, track_speakers
 from callscope.writers import timestamp, to_srt, to_txt, to_vtt
 
@@ -59,3 +59,14 @@ def test_long_utterances_are_cut_into_cues():
     words = [word(i * 0.5, i * 0.5 + 0.4, f"w{i}", 0) for i in range(40)]
     srt = to_srt(conversation(words), OutputSettings(max_cue_seconds=5.0))
     assert srt.count("-->") == 4
+
+
+def test_split_words_are_written_back_together():
+    """Whisper's word list splits elisions, inverted questions and digit groups ("qu" + "'on")."""
+    said = ["Bonjour,", "je", "n", "'ai", "pas", "reçu", "mon", "colis,", "pouvez", "-vous", "vérifier", "?",
+            "C", "'est", "20", ",000", "euros."]
+    conv = conversation([word(i * 0.3, i * 0.3 + 0.25, text, 1) for i, text in enumerate(said)])
+    expected = "Bonjour, je n'ai pas reçu mon colis, pouvez-vous vérifier? C'est 20,000 euros."
+    assert [u.text for u in conv.utterances] == [expected]
+    assert to_txt(conv).endswith(f"Customer: {expected}\n")
+    assert join_words(["a", "b"]) == "a b" and join_words([]) == ""

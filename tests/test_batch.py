@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from callscope.batch import EXIT_SOME_FAILED, BatchRunner
+from callscope.batch import BatchRunner
+from callscope.errors import EXIT_SOME_FAILED
 from callscope.conversation import SCHEMA_VERSION
 from callscope.manifest import Manifest
 from callscope.pipeline.audio import load_audio

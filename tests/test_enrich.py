@@ -56,7 +56,7 @@ def test_english_call_gets_a_full_analysis(enricher):
         assert u.emotion is not None and 0 < u.emotion_confidence <= 1
     a = call.analysis
     assert (a.reason.reason, a.reason.family, a.reason.sales_opportunity) == ("parcel_late", "avoidable", False)
-    assert a.reason.confidence >= 0.2
+    assert a.reason.confidence >= 0.2 and a.reason.stated_by == "customer"
     assert a.trajectory.label == "improved" and a.trajectory.lowest_utterance in (1, 3)
     assert call.utterances[5].sentiment == "positive" and call.utterances[5].emotion == "joy"
     assert a.sentiment in ("negative", "neutral", "positive") and -1 <= a.sentiment_score <= 1
@@ -81,6 +81,22 @@ def test_french_call(enricher):
     assert all(u.sentiment and u.emotion for u in call.utterances)
 
 
+def test_numbers_read_out_are_neutral_and_the_agent_restatement_gives_the_reason(enricher):
+    call = conversation([
+        said("A", "agent", 0.0, 3.0, "Good morning, how can I help?"),
+        said("C", "customer", 3.5, 6.0, "Yes, it's about my invite, it's all wrong."),
+        said("A", "agent", 6.5, 9.0, "Can you read me the account number?"),
+        said("C", "customer", 9.5, 13.0, "4556. 7375. 8689. 9855."),
+        said("A", "agent", 13.5, 18.0, "I've issued a corrected invoice with the right amount for your plan."),
+    ])
+    enricher.enrich(call)
+    digits = call.utterances[3]
+    assert (digits.sentiment, digits.sentiment_score, digits.emotion, digits.emotion_confidence) == (
+        "neutral", 0.0, "neutral", None)
+    reason = call.analysis.reason
+    assert (reason.reason, reason.family, reason.stated_by) == ("wrong_invoice", "avoidable", "agent")
+
+
 def test_without_a_customer_all_speech_is_analysed_and_a_warning_says_so(enricher):
     call = conversation([
         said("S1", "unknown", 0.0, 4.0, "Hello, thank you for calling, how can I help you today?"),
@@ -88,7 +104,7 @@ def test_without_a_customer_all_speech_is_analysed_and_a_warning_says_so(enriche
     ])
     enricher.enrich(call)
     assert call.warnings == [NO_CUSTOMER]
-    assert call.analysis.reason.reason == "password_reset"
+    assert (call.analysis.reason.reason, call.analysis.reason.stated_by) == ("password_reset", None)
     assert call.analysis.metrics.agent_talk_ratio is None
 
 

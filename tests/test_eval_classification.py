@@ -12,6 +12,8 @@ from callscope.cli import app
 from callscope.errors import CallscopeError
 from callscope.evaluation.classification import figures, read_labelled
 from callscope.nlp.heads import Classifier
+from callscope.nlp.opinions import OpinionAdjusted, OpinionModel
+from callscope.nlp.taxonomy import DEFAULT_TAXONOMY, load_taxonomy
 
 SENTIMENT = [
     ("Thank you so much, you've been wonderful.", "positive"),
@@ -65,9 +67,14 @@ def test_eval_sentiment_json_matches_the_classifier(tmp_path):
                                  "--label-field", "gold", "--json"])
     assert result.exit_code == 0, result.output
     found = json.loads(result.stdout)          # exactly one JSON object
-    predicted, _ = Classifier("sentiment").predict([t for t, _ in SENTIMENT])
-    assert found == {**figures([y for _, y in SENTIMENT], predicted), "model": "heads"}
+    texts, gold = [t for t, _ in SENTIMENT], [y for _, y in SENTIMENT]
+    heads = Classifier("sentiment")
+    adjusted = OpinionAdjusted(heads, OpinionModel(load_taxonomy(DEFAULT_TAXONOMY)), 0.5)
+    assert found == {**figures(gold, adjusted.predict(texts)[0]), "model": "heads", "opinion_weight": 0.5}
     assert found["accuracy"] >= 0.75           # clear-cut sentences
+    alone = runner.invoke(app, ["eval", "sentiment", "--data", str(path), "--text-field", "utterance",
+                                "--label-field", "gold", "--no-opinions", "--json"])
+    assert json.loads(alone.stdout) == {**figures(gold, heads.predict(texts)[0]), "model": "heads"}
 
 
 def test_eval_emotion_table_and_errors(tmp_path):

@@ -63,7 +63,7 @@ def test_full_timestamps_and_basic_iso_forms_are_read(tmp_path):
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("name,queue\nx,billing\n", "line 1: metadata file needs a 'call_id' or 'file' column"),
+    ("name,queue\nx,billing\n", "line 1: expected columns call_id and/or file; found name, queue"),
     ("call_id,date\na,2026-11-20\nb,20/11/2026\n", "line 3: Invalid isoformat string: '20/11/2026'"),
     ("call_id,date,time\na,2026-11-20,25h\n", "line 2: time '25h' is not HH:MM[:SS] or HHMM[SS]"),
 ])
@@ -72,8 +72,8 @@ def test_bad_sidecar_is_one_line_naming_file_and_line(tmp_path, text, expected):
     sidecar.write_text(text)
     with pytest.raises(ConfigError) as raised:
         MetadataResolver(MetadataSettings(sidecar=str(sidecar)))
-    assert str(raised.value) == f"{sidecar}: {expected}"
-    with pytest.raises(ConfigError, match="nope.csv: cannot read metadata file"):
+    assert str(raised.value) == f"metadata file {sidecar}: {expected}"
+    with pytest.raises(ConfigError, match="metadata file .*nope.csv: cannot read"):
         MetadataResolver(MetadataSettings(sidecar=str(tmp_path / "nope.csv")))
 
 

@@ -210,6 +210,23 @@ def test_call_weights_early_words_and_keeps_secondary_reasons(classifier):
     assert classifier.position_weights(5).tolist() == pytest.approx([1, 1, 0.8, 0.64, 0.6])
 
 
+def test_agent_restatement_gives_the_reason_only_when_the_customer_gives_none(classifier):
+    misheard = ["Yes, my invite is completely wrong.", "This is ridiculous.", "So it's your mistake, not mine."]
+    agent = ["Good morning, how can I help you today?", "I'm sorry about that.",
+             "I've issued a corrected invoice with the right amount for your plan."]
+    assert classifier.classify_call(misheard).reason == UNKNOWN
+    result = classifier.classify_call(misheard, agent_utterances=agent)
+    assert (result.reason, result.stated_by, result.trigger_index) == ("wrong_invoice", "agent", 2)
+    assert result.confidence <= classifier.agent_weight
+    # The customer's own reason is kept whatever the agent says (an upsell here).
+    stated = classifier.classify_call(["I think I've lost my debit card."],
+                                      agent_utterances=["Would you like to upgrade to our premium card?"])
+    assert (stated.reason, stated.stated_by) == ("lost_card", "customer")
+    # Small talk from the agent does not make a reason.
+    assert classifier.classify_call(["Hi there.", "Ha, okay, bye."],
+                                    agent_utterances=["Lovely weather today!", "Bye now."]).reason == UNKNOWN
+
+
 def test_off_topic_and_empty_calls_are_unknown(classifier):
     assert classifier.classify_call(["Hi there.", "What's the weather like where you are?", "Ha, okay, bye."]).reason \
         == UNKNOWN

@@ -121,6 +121,7 @@ def card_spellings(number: str, sizes: list[int], rng: random.Random) -> list[st
                      + [en_pair(int(number[i:i + 2])) for i in range(odd, len(number), 2)])
     return [
         grouped(number, sizes), number, grouped(number, sizes, "-"), grouped(number, sizes, ", "),
+        grouped(number, sizes, ". "),    # groups read out one by one: ASR ends each with a full stop
         en_digit_words(number, rng), en_digit_words(number, rng, doubles=True), fr_digit_words(number),
         ", ".join(en_digit_words(number, rng).split()), mixed, pairs, " ".join(number),
     ]
@@ -592,6 +593,13 @@ def test_conversation_redaction_keeps_timestamps_and_shows_placeholders(roundtri
     for word in conv.words():  # every original word's time range is still covered, on its track
         assert any(r.track == word.track and r.start <= word.start and word.end <= r.end for r in red.words())
     assert red.utterances[0] == conv.utterances[0]
+
+
+def test_redaction_of_split_french_words_keeps_the_elisions():
+    said = timed(["C", "'est", "le", "4556", "7375", "8689", "9855,", "j", "'ai", "reçu", "un", "SMS."], 1, 0.0)
+    red = redact_conversation(make_conversation(said, split=12))
+    assert red.utterances[0].text == "C'est le [CARD], j'ai reçu un SMS."
+    assert red.segments[0].text == "C'est le [CARD], j'ai reçu un SMS."
 
 
 def test_text_without_words_is_redacted_as_text():

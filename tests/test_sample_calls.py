@@ -79,15 +79,12 @@ def test_french_call_is_french(sample_run):
 ROLES_LOST = ("mono diarisation heard one speaker (issue 3): with no customer words the analysis reads the "
               "agent's too, and the one utterance of the whole call has a single sentiment")
 KNOWN_MISSES = {
-    ("angry_to_satisfied", "reason"): "Whisper base hears the customer's 'invoice' as 'invite' and 'plan' as "
-                                      "'clan': no reason reaches the confidence threshold",
     ("french_delivery", "reason"): "Whisper base garbles the French customer ('mon colis' -> 'mon collier', 'livré' "
                                    "-> 'limerait'): the right reason ranks first but below the threshold",
-    ("french_delivery", "sentiment"): "the multilingual sentiment head scores this complaint neutral to positive even "
-                                      "on the true text, and Whisper hears 'agaçant' as 'intéressant'",
-    ("lost_card", "sentiment"): "Whisper mishears the customer's relieved ending ('That's a relief', 'Thanks very "
-                                "much for your help' -> 'I'll see you next', 'patient') and reads a misheard 'I'll "
-                                "be leaving' as negative",
+    ("french_delivery", "sentiment"): "Whisper hears 'agaçant' (annoying) as 'intéressant' and garbles the rest of "
+                                      "the complaint, so the customer's words read as neutral",
+    ("lost_card", "sentiment"): "Whisper loses the customer's relieved ending ('That's a relief', 'Thanks very "
+                                "much for your help' -> 'you next.'), leaving the lost card as the only feeling",
     ("refund_request", "sentiment"): ROLES_LOST,
     ("cancel_threat", "signals"): "Whisper hears 'I've already called twice' as 'I'm already cold, white "
                                   "amoutness': the repeat contact is lost",

@@ -7,13 +7,10 @@ head over the offline sentence embeddings, learnt from every aspect's descriptio
 example lists plus a built-in set of call small talk (BACKGROUND). English calls use all
 the embedders, other languages the multilingual ones (USE).
 
-Each mapped clause gets its own polarity. The general sentiment classifier reads factual
-complaints ("the parcel was late") as neutral, so the taxonomy's `positive`/`negative`
-aspect examples (with GENERAL_OPINIONS, and the plain mentions and small talk as neutral)
-make three opinion prototypes, a business-specific opinion model: the clause's cosines to
-them say how much of it is opinion (not neutral), and the direction of that opinion is
-theirs blended with the classifier's (`classifier_weight`). Without such examples the
-classifier decides alone.
+Each mapped clause gets its own polarity from the taxonomy's opinion model
+(`callscope.nlp.opinions`: the opinion share from the taxonomy's opinion prototypes, its
+direction blended with the sentiment classifier's). Without opinion examples in the
+taxonomy the classifier decides alone.
 """
 
 from __future__ import annotations
@@ -29,51 +26,16 @@ from threadpoolctl import threadpool_limits
 from callscope.conversation import AspectMention, Utterance
 from callscope.nlp.embeddings import get_embedder
 from callscope.nlp.language import detect_language
-from callscope.nlp.reasons import DEFAULT_EMBEDDERS, MULTILINGUAL
+from callscope.nlp.opinions import BACKGROUND, POLARITIES, OpinionModel, features, route_indices
+from callscope.nlp.reasons import DEFAULT_EMBEDDERS
 from callscope.nlp.taxonomy import Taxonomy
 
 # A clause is about an aspect when the head gives that aspect at least THRESHOLD (and more than
 # to small talk). Chosen on 98 hand-written development clauses (none of them in the taxonomy or
 # the tests): at 0.3, 91% of aspect clauses get the right aspect and all small talk stays unassigned.
 THRESHOLD = 0.3
-CLASSIFIER_WEIGHT = 0.2     # share of the sentiment classifier in an opinion's direction (0.2-0.3 best on dev)
 HEAD_C = 10.0               # inverse regularisation of the aspect head
-OPINION_SHARPNESS = 20.0    # softmax scale over the cosines to the opinion prototypes
-POLARITIES = ("negative", "neutral", "positive")
 MIN_WORDS = 2               # shorter fragments join a neighbouring clause
-
-# Small talk of calls in English and French: what a clause about no aspect sounds like.
-BACKGROUND = (
-    "hello", "good morning", "hi, how are you", "yes", "no", "okay", "right", "I see", "thank you",
-    "thanks very much", "that's right", "yes, that's correct", "sorry, could you repeat that",
-    "hold on a moment", "one second please", "I'm just getting my details", "my name is John Smith",
-    "my date of birth is the third of May", "it's seven four two one", "the postcode is M1 4BT",
-    "I live in Leeds", "I'm calling about my account", "let me have a look", "I don't know", "maybe",
-    "can you hear me", "that's everything, thanks", "bye", "have a nice day", "my son is at school",
-    "bonjour", "oui", "non", "d'accord", "merci beaucoup", "au revoir", "c'est ça", "je vois",
-    "je m'appelle Paul Martin", "pouvez-vous répéter", "un instant s'il vous plaît", "bonne journée",
-    "je vous appelle au sujet de mon dossier", "j'habite à Nantes",
-)
-
-# Opinions about anything, in English and French: with the aspects' own `positive` and `negative`
-# examples they make the opinion prototypes (not the aspect head).
-GENERAL_OPINIONS = {
-    "positive": (
-        "it's excellent", "I'm really happy with it", "it's brilliant", "it was better than I expected",
-        "I'm very pleased", "it's perfect, no complaints", "that's fantastic", "I'd recommend you to anyone",
-        "really impressed", "it's great value", "it all went smoothly", "I couldn't be happier",
-        "c'est parfait", "je suis très satisfait", "c'est vraiment excellent", "mieux que ce que j'attendais",
-        "je suis ravi", "rien à redire", "it exceeded my expectations", "it lived up to expectations",
-        "ça a dépassé mes attentes", "c'est à la hauteur de mes attentes"),
-    "negative": (
-        "it's terrible", "I'm really disappointed", "it's a joke", "it was worse than I expected",
-        "I'm not happy at all", "it's unacceptable", "that's ridiculous", "I'd never recommend you",
-        "it's a complete mess", "it's a waste of money", "nothing works as it should", "I'm fed up with it",
-        "c'est inadmissible", "je suis très déçu", "c'est vraiment nul", "pas du tout ce que j'attendais",
-        "j'en ai marre", "c'est n'importe quoi", "it fell short of my expectations",
-        "it didn't live up to expectations", "ça n'a pas répondu à mes attentes",
-        "ce n'est pas à la hauteur de mes attentes"),
-}
 
 # Connectives that start a contrasting clause; they are left out of the clause's text.
 CONTRAST = sorted((tuple(c.split()) for c in (
@@ -173,83 +135,36 @@ def _contrast_at(words: list[str], i: int) -> int:
     return 0
 
 
-def _unit(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
-
-
-class _Route:
-    """The aspect head and the opinion prototypes over some embedders (their block indices)."""
-
-    def __init__(self, indices: list[int], blocks: list[np.ndarray], aspect_labels: np.ndarray,
-                 opinions: np.ndarray):
-        self.indices = indices
-        x = self.features(blocks)
-        about = aspect_labels >= 0       # -1: a general opinion, about no aspect
-        with threadpool_limits(1):     # a small problem: BLAS threads only add contention
-            self.aspect = LogisticRegression(C=HEAD_C, max_iter=5000).fit(x[about], aspect_labels[about])
-        self.opinion = (_unit(np.stack([x[opinions == o].mean(0) for o in POLARITIES]))
-                        if set(POLARITIES) <= set(opinions) else None)
-
-    def features(self, blocks: list[np.ndarray]) -> np.ndarray:
-        return np.hstack([blocks[i] for i in self.indices]) / np.sqrt(len(self.indices))
-
-    def predict(self, blocks: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
-        """Aspect probabilities (last column: none) and opinion probabilities (POLARITIES order)."""
-        x = self.features(blocks)
-        with threadpool_limits(1):
-            aspects = self.aspect.predict_proba(x)
-        if self.opinion is None:
-            return aspects, None
-        logits = OPINION_SHARPNESS * x @ self.opinion.T
-        opinion = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return aspects, opinion / opinion.sum(axis=1, keepdims=True)
-
-
 class AspectAnalyzer:
     """Aspect mentions with their polarity in a call's customer utterances (see the module doc).
 
     `sentiment` is any classifier with `classes` (negative, neutral, positive) and
     `predict(texts) -> (labels, probabilities)`: the bundled heads or a transformers model.
+    `opinions` is the taxonomy's opinion model (built here when not given).
     """
 
     def __init__(self, taxonomy: Taxonomy, sentiment, embedders: Sequence | None = None,
-                 threshold: float = THRESHOLD, classifier_weight: float = CLASSIFIER_WEIGHT):
+                 threshold: float = THRESHOLD, opinions: OpinionModel | None = None):
         self.sentiment = sentiment
         self.threshold = threshold
-        self.classifier_weight = classifier_weight
         self.ids = [aspect.id for aspect in taxonomy.aspects]
         self.embedders = [get_embedder(name) for name in DEFAULT_EMBEDDERS] if embedders is None else list(embedders)
+        self.opinions = opinions or OpinionModel(taxonomy, self.embedders)
         self._polarity = [sentiment.classes.index(c) for c in POLARITIES]
-
-        texts, labels, opinions = [], [], []
-        for index, aspect in enumerate(taxonomy.aspects):
-            for key, opinion in (("examples", "neutral"), ("positive", "positive"), ("negative", "negative")):
-                said = getattr(aspect, key)
+        self.routes = route_indices(self.embedders)
+        self._heads: dict[str, LogisticRegression] = {}
+        if self.ids:
+            texts, labels = [], []
+            for index, aspect in enumerate(taxonomy.aspects):
+                said = [*aspect.examples, *aspect.positive, *aspect.negative, aspect.description]
                 texts += said
                 labels += [index] * len(said)
-                opinions += [opinion] * len(said)
-            texts.append(aspect.description)
-            labels.append(index)
-            opinions.append(None)
-        texts += BACKGROUND
-        labels += [len(self.ids)] * len(BACKGROUND)
-        opinions += ["neutral"] * len(BACKGROUND)
-        if {"positive", "negative"} <= set(opinions):    # the taxonomy has opinions: add general ones
-            for opinion, said in GENERAL_OPINIONS.items():
-                texts += said
-                labels += [-1] * len(said)
-                opinions += [opinion] * len(said)
-        opinions = np.array([o or "" for o in opinions])
-        self._routes: dict[str, _Route] = {}
-        if self.ids:
-            blocks = self._embed(texts)
-            names = [getattr(e, "name", "") for e in self.embedders]
-            multi = [i for i, name in enumerate(names) if name in MULTILINGUAL] or list(range(len(blocks)))
-            for key, indices in (("en", list(range(len(blocks)))), ("multi", multi)):
-                self._routes[key] = _Route(indices, blocks, np.array(labels), opinions)
-
-    def _embed(self, texts: Sequence[str]) -> list[np.ndarray]:
-        return [_unit(np.asarray(e.encode(list(texts)), np.float32)) for e in self.embedders]
+            texts += BACKGROUND
+            labels += [len(self.ids)] * len(BACKGROUND)
+            blocks = self.opinions.embed(texts)
+            with threadpool_limits(1):     # a small problem: BLAS threads only add contention
+                self._heads = {key: LogisticRegression(C=HEAD_C, max_iter=5000).fit(features(blocks, indices), labels)
+                               for key, indices in self.routes.items()}
 
     def classify(self, clauses: Sequence[str], language: str = "en") -> list[tuple[str | None, float, np.ndarray]]:
         """(aspect or None, confidence, polarity probabilities over negative/neutral/positive) per clause.
@@ -259,26 +174,20 @@ class AspectAnalyzer:
         results: list[tuple[str | None, float, np.ndarray]] = [(None, 0.0, np.zeros(3))] * len(clauses)
         if not clauses or not self.ids:
             return results
-        route = self._routes["en" if language == "en" else "multi"]
-        aspect_probs, opinion = route.predict(self._embed(clauses))
+        route = "en" if language == "en" else "multi"
+        blocks = self.opinions.embed(clauses)
+        with threadpool_limits(1):
+            aspect_probs = self._heads[route].predict_proba(features(blocks, self.routes[route]))
         best = aspect_probs.argmax(axis=1)
         kept = [row for row, b in enumerate(best) if b < len(self.ids) and aspect_probs[row, b] >= self.threshold]
         if not kept:
             return results
-        general = self.sentiment.predict([clauses[row] for row in kept], language)[1][:, self._polarity]
-        for row, probs in zip(kept, general):
-            if opinion is not None:
-                probs = self._blend(opinion[row], probs)
+        texts = [clauses[row] for row in kept]
+        general = self.sentiment.predict(texts, language)[1][:, self._polarity]
+        polarity = self.opinions.blend(texts, general, language, [block[kept] for block in blocks])
+        for row, probs in zip(kept, polarity):
             results[row] = (self.ids[best[row]], float(aspect_probs[row, best[row]]), probs)
         return results
-
-    def _blend(self, opinion: np.ndarray, general: np.ndarray) -> np.ndarray:
-        """Opinion share from the opinion prototypes; its direction blended with the classifier's."""
-        polar = opinion[0] + opinion[2]
-        own = opinion[2] / max(polar, 1e-9)
-        theirs = general[2] / (general[0] + general[2]) if general[0] + general[2] > 1e-9 else 0.5
-        positive = (1 - self.classifier_weight) * own + self.classifier_weight * theirs
-        return np.array([polar * (1 - positive), opinion[1], polar * positive])
 
     def analyse(self, utterances: list[Utterance], indices: list[int],
                 language: str | None = None) -> list[AspectMention]:

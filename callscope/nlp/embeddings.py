@@ -7,8 +7,10 @@ Each backend loads its model once, on first use, and encodes in batches.
 from __future__ import annotations
 
 import os
+import threading
+from contextlib import contextmanager
 from functools import lru_cache
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -102,12 +104,45 @@ class VaderFeatures:
 
 
 _BACKENDS = {"minilm": MiniLMEmbedder, "use": USEEmbedder, "vader": VaderFeatures}
+_remembered = threading.local()
+
+
+class _Shared:
+    """A backend that, inside `remembering()`, encodes each text once per thread."""
+
+    def __init__(self, name: str, backend):
+        self.name = name
+        self.backend = backend
+
+    def __getattr__(self, attribute: str):
+        return getattr(self.backend, attribute)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = getattr(_remembered, "vectors", None)
+        if vectors is None or not texts:
+            return self.backend.encode(texts)
+        known = vectors.setdefault(self.name, {})
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            known.update(zip(missing, np.asarray(self.backend.encode(missing), np.float32)))
+        return np.stack([known[t] for t in texts])
+
+
+@contextmanager
+def remembering() -> Iterator[None]:
+    """Within this block (in this thread) every backend encodes a text once: the stages that
+    read one conversation (sentiment, emotion, reasons, aspects, signals) share the vectors."""
+    _remembered.vectors = {}
+    try:
+        yield
+    finally:
+        _remembered.vectors = None
 
 
 @lru_cache(maxsize=None)
 def get_embedder(name: str):
     """Shared, lazily loaded instance of backend `name` ("minilm", "use" or "vader")."""
     try:
-        return _BACKENDS[name]()
+        return _Shared(name, _BACKENDS[name]())
     except KeyError:
         raise ValueError(f"unknown embedder {name!r}; choose from {sorted(_BACKENDS)}") from None

@@ -38,6 +38,7 @@ PROB_SLOPE, PROB_BIAS = 1.8, 4.1
 # in-scope texts unknown. A secondary reason of a call must be more likely right than wrong.
 THRESHOLD, SECONDARY_THRESHOLD = 0.2, 0.5
 DESCRIPTION_WEIGHT = 0.2            # of a reason's description in its prototype (examples' mean: 1)
+AGENT_WEIGHT = 0.5                  # of the agent's words, heard only when the customer's give no reason
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,9 @@ class CallReasons:
     family: str | None = None
     sales_opportunity: bool = False
     secondary: list[tuple[str, float]] = field(default_factory=list)
-    trigger: str | None = None          # the customer utterance that stated the primary reason
-    trigger_index: int | None = None    # its index in the utterances given
+    trigger: str | None = None          # the utterance that stated the primary reason
+    trigger_index: int | None = None    # its index in the utterances given (customer's or agent's)
+    stated_by: str | None = None        # "customer", or "agent" when only the agent's words gave it
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -103,17 +105,20 @@ class ReasonClassifier:
     """Few-shot reason classifier over one embedder or a list of them (see the module doc).
 
     In a call, the customer's first `early_turns` utterances count in full; later
-    ones are weighted `decay` ** k, never below `min_weight`.
+    ones are weighted `decay` ** k, never below `min_weight`. When the customer's
+    words give no reason above the threshold, the agent's restatement ("I've issued
+    a corrected invoice") may, at `agent_weight` times its confidence.
     """
 
     def __init__(self, taxonomy: Taxonomy, embedder, threshold: float = THRESHOLD,
                  secondary_threshold: float = SECONDARY_THRESHOLD, early_turns: int = 2,
-                 decay: float = 0.8, min_weight: float = 0.6):
+                 decay: float = 0.8, min_weight: float = 0.6, agent_weight: float = AGENT_WEIGHT):
         self.taxonomy = taxonomy
         self.embedders = list(embedder) if isinstance(embedder, (list, tuple)) else [embedder]
         self.threshold = threshold
         self.secondary_threshold = secondary_threshold
         self.early_turns, self.decay, self.min_weight = early_turns, decay, min_weight
+        self.agent_weight = agent_weight
         self.ids = [reason.id for reason in taxonomy.reasons]
 
         texts, labels, is_description = [], [], []
@@ -183,34 +188,53 @@ class ReasonClassifier:
         late = np.maximum(np.arange(n) - self.early_turns + 1, 0)
         return np.maximum(self.decay ** late, self.min_weight)
 
-    def classify_call(self, customer_utterances: Sequence[str], language: str | None = None) -> CallReasons:
-        """Primary and secondary reasons of a call from the customer's utterances, in order.
+    def classify_call(self, customer_utterances: Sequence[str], language: str | None = None,
+                      agent_utterances: Sequence[str] = ()) -> CallReasons:
+        """Primary and secondary reasons of a call from the customer's utterances, in order;
+        the agent's utterances are the fallback evidence (see the class doc).
 
         `language` is the call's; None detects it from all the customer's words together.
         """
         kept = [i for i, text in enumerate(customer_utterances) if text.strip()]
-        if not kept:
-            return CallReasons(UNKNOWN, 0.0)
         texts = [customer_utterances[i] for i in kept]
-        if language is None and "multi" in self._routes:
+        if language is None and "multi" in self._routes and texts:
             language = detect_language(" ".join(texts))
         raw = self.confidences(texts, language)
         weighted = raw * self.position_weights(len(texts))[:, None]
-        primary = int(weighted.max(0).argmax())
-        head = self._result(primary, float(weighted[:, primary].max()))
-        # Secondary reasons: the top reason of some utterance (not a runner-up), at its full confidence.
+        secondary = self._secondary(raw, int(weighted.max(0).argmax()) if texts else -1)
+        found = self._primary(weighted, texts, kept, "customer", secondary)
+        if found.reason == UNKNOWN and self.agent_weight > 0:
+            agent = [(i, text) for i, text in enumerate(agent_utterances) if text.strip()]
+            if agent:
+                evidence = self.agent_weight * self.confidences([t for _, t in agent], language)
+                from_agent = self._primary(evidence, [t for _, t in agent], [i for i, _ in agent], "agent", secondary)
+                if from_agent.reason != UNKNOWN:
+                    return from_agent
+        return found
+
+    def _secondary(self, raw: np.ndarray, primary: int) -> list[tuple[str, float]]:
+        """Reasons other than the primary that some utterance states as its top one, confidently."""
         best: dict[int, float] = {}
         for row in raw:
             top = int(row.argmax())
             best[top] = max(best.get(top, 0.0), float(row[top]))
-        secondary = sorted(((self.ids[r], c) for r, c in best.items()
-                            if r != primary and c >= self.secondary_threshold), key=lambda item: -item[1])
+        return sorted(((self.ids[r], c) for r, c in best.items()
+                       if r != primary and c >= self.secondary_threshold), key=lambda item: -item[1])
+
+    def _primary(self, weighted: np.ndarray, texts: list[str], positions: list[int], role: str,
+                 secondary: list[tuple[str, float]]) -> CallReasons:
+        """The best-supported reason over the weighted utterance confidences, or unknown."""
+        if not texts:
+            return CallReasons(UNKNOWN, 0.0, secondary=secondary)
+        primary = int(weighted.max(0).argmax())
+        head = self._result(primary, float(weighted[:, primary].max()))
         if head.reason == UNKNOWN:
             return CallReasons(UNKNOWN, head.confidence, secondary=secondary)
+        secondary = [(r, c) for r, c in secondary if r != head.reason]
         sales = head.sales_opportunity or any(self.taxonomy.reason(r).sales_opportunity for r, _ in secondary)
         trigger = int(weighted[:, primary].argmax())
         return CallReasons(head.reason, head.confidence, head.family, sales, secondary,
-                           texts[trigger], kept[trigger])
+                           texts[trigger], positions[trigger], role)
 
 
 DEFAULT_EMBEDDERS = ("minilm", "use")

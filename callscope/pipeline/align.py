@@ -9,7 +9,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import Iterable
 
-from callscope.conversation import Overtalk, Role, Segment, Speaker, Utterance, Word
+from callscope.conversation import Overtalk, Role, Segment, Speaker, Utterance, Word, join_words
 
 Interval = tuple[float, float, str]  # start, end, speaker
 
@@ -103,13 +103,14 @@ def build_utterances(words: list[Word], speakers: list[Speaker]) -> list[Utteran
         if current and all(t <= current.end for s, t in last_start.items() if s != speaker):
             current.words.append(word)
             current.end = max(current.end, word.end)
-            current.text = f"{current.text} {word.text}"
         else:
             current = Utterance(speaker=speaker, role=roles.get(speaker, "unknown"),
                                 start=word.start, end=word.end, text=word.text, words=[word])
             open_utterance[speaker] = current
             utterances.append(current)
         last_start[speaker] = word.start
+    for utterance in utterances:
+        utterance.text = join_words([w.text for w in utterance.words])
     return utterances
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from callscope.conversation import Segment
+from callscope.conversation import Segment, join_words
 
 SAMPLE_RATE = 16000
 
@@ -37,5 +37,5 @@ def drop_bleed(segments: list[Segment], tracks: list[np.ndarray], margin_db: flo
                 kept.append(word)
         if len(kept) != len(segment.words):
             segment.words = kept
-            segment.text = " ".join(w.text for w in kept)
+            segment.text = join_words([w.text for w in kept])
     return [s for s in segments if s.words], dropped

@@ -19,8 +19,9 @@ from threadpoolctl import threadpool_limits
 from callscope.config import EnrichSettings
 from callscope.conversation import Analysis, ContactReason, Conversation, ReasonScore, Utterance
 from callscope.nlp.aspects import AspectAnalyzer
-from callscope.nlp.embeddings import get_embedder
+from callscope.nlp.embeddings import get_embedder, remembering
 from callscope.nlp.language import detect_language
+from callscope.nlp.opinions import OpinionAdjusted, OpinionModel
 from callscope.nlp.reasons import DEFAULT_EMBEDDERS, ReasonClassifier
 from callscope.nlp.signals import SignalDetector, split_sentences
 from callscope.nlp.taxonomy import load_taxonomy
@@ -31,25 +32,8 @@ from callscope.pipeline.metrics import call_metrics, speech_seconds
 NO_CUSTOMER = "no customer speech identified (roles unknown or one speaker heard): the analysis uses all speech"
 
 
-class _Remembering:
-    """An embedder that keeps the vectors of the texts it encoded until `forget()`: the reason
-    classifier, the aspect analyser and the signal detector embed many of the same sentences."""
-
-    def __init__(self, embedder):
-        self.embedder = embedder
-        self.name = getattr(embedder, "name", "")
-        self._vectors: dict[str, np.ndarray] = {}
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-        if missing:
-            self._vectors.update(zip(missing, np.asarray(self.embedder.encode(missing), np.float32)))
-        if not texts:
-            return np.asarray(self.embedder.encode([]), np.float32)
-        return np.stack([self._vectors[t] for t in texts])
-
-    def forget(self) -> None:
-        self._vectors.clear()
+def sentences_of(texts: Sequence[str]) -> list[str]:
+    return [sentence for text in texts for sentence in split_sentences(text)]
 
 
 def customer_indices(utterances: Sequence[Utterance]) -> tuple[list[int], bool]:
@@ -91,21 +75,18 @@ class Enricher:
         self.settings = settings
         self.taxonomy = load_taxonomy(settings.taxonomy_path())
         # load and verify the classifiers and their feature models now, not on the first call
-        self.sentiment = load_text_classifier("sentiment", settings.sentiment_model, settings.sentiment_labels)
+        classifier = load_text_classifier("sentiment", settings.sentiment_model, settings.sentiment_labels)
         self.emotion = load_text_classifier("emotion", settings.emotion_model, settings.emotion_labels)
-        for classifier in (self.sentiment, self.emotion):
-            classifier.predict(["Thank you."])
-        self._embedders = [_Remembering(get_embedder(name)) for name in DEFAULT_EMBEDDERS]
+        for model in (classifier, self.emotion):
+            model.predict(["Thank you."])
+        self._embedders = [get_embedder(name) for name in DEFAULT_EMBEDDERS]
+        opinions = OpinionModel(self.taxonomy, self._embedders)
+        self.sentiment = OpinionAdjusted(classifier, opinions, settings.opinion_weight)
         self.reasons = ReasonClassifier(self.taxonomy, self._embedders)
-        self.aspects = AspectAnalyzer(self.taxonomy, self.sentiment, self._embedders)
+        self.aspects = AspectAnalyzer(self.taxonomy, classifier, self._embedders, opinions=opinions)
         signals = settings.signals
         self.signals = SignalDetector(signals.phrases, signals.examples, signals.semantic_threshold, self._embedders)
-        self._forget()
         self._lock = threading.Lock()
-
-    def _forget(self) -> None:
-        for embedder in self._embedders:
-            embedder.forget()
 
     def enrich(self, conversation: Conversation) -> None:
         """Fill each utterance's sentiment and emotion and `conversation.analysis`, in place.
@@ -113,11 +94,8 @@ class Enricher:
         The models run on one thread: their batches are small, and one thread was faster than
         two both on an idle machine (0.27 vs 0.45 s per sample call) and beside Whisper.
         """
-        with self._lock, single_threaded():
-            try:
-                self._enrich(conversation)
-            finally:
-                self._forget()
+        with self._lock, single_threaded(), remembering():
+            self._enrich(conversation)
 
     def _enrich(self, conversation: Conversation) -> None:
         utterances = conversation.utterances
@@ -134,26 +112,38 @@ class Enricher:
             analysis.sentiment, analysis.sentiment_score = overall_sentiment(
                 scores, seconds, self.settings.negative_weight, self.settings.sentiment_threshold)
             analysis.trajectory = trajectory(utterances, customer, self.settings.trajectory_threshold)
-            analysis.reason = self._reason(texts, language)
+            agent = [] if fallback else [u.text for u in utterances if u.role == "agent"]
+            analysis.reason = self._reason(texts, agent, language)
+            if fallback:    # all speech was read: whose words gave the reason is not known
+                analysis.reason.stated_by = None
             analysis.aspects = self.aspects.analyse(utterances, customer, language)
             analysis.signals = self.signals.detect(utterances, customer, language)
         conversation.analysis = analysis
 
     def _score_utterances(self, utterances: list[Utterance], language: str | None) -> None:
-        """Sentiment and emotion of every utterance: one batched call per model."""
-        texts = [u.text for u in utterances]
+        """Sentiment and emotion of every utterance with words: one batched call per model.
+        An utterance of numbers only (a card or account number read out) states no feeling:
+        neutral, score 0, whatever a text classifier would make of the digits."""
+        for u in utterances:
+            u.sentiment, u.sentiment_score, u.emotion, u.emotion_confidence = "neutral", 0.0, "neutral", None
+        worded = [u for u in utterances if any(ch.isalpha() for ch in u.text)]
+        if not worded:
+            return
+        texts = [u.text for u in worded]
         classes = self.sentiment.classes
         labels, probs = self.sentiment.predict(texts, language)
         scores = probs[:, classes.index("positive")] - probs[:, classes.index("negative")]
         emotions, emotion_probs = self.emotion.predict(texts, language)
-        for u, label, score, emotion, p in zip(utterances, labels, scores, emotions, emotion_probs):
+        for u, label, score, emotion, p in zip(worded, labels, scores, emotions, emotion_probs):
             u.sentiment, u.sentiment_score = label, round(float(score), 3)
             u.emotion, u.emotion_confidence = emotion, round(float(p.max()), 3)
 
-    def _reason(self, texts: list[str], language: str | None) -> ContactReason:
-        """Primary and secondary reasons from the customer's sentences, in order."""
-        found = self.reasons.classify_call([s for t in texts for s in split_sentences(t)], language)
+    def _reason(self, texts: list[str], agent_texts: list[str], language: str | None) -> ContactReason:
+        """Primary and secondary reasons from the customer's sentences, in order (the agent's
+        sentences when the customer's give none)."""
+        found = self.reasons.classify_call(sentences_of(texts), language, sentences_of(agent_texts))
         secondary = [ReasonScore(reason=r, family=self.taxonomy.reason(r).family, confidence=round(c, 3))
                      for r, c in found.secondary]
         return ContactReason(reason=found.reason, family=found.family, confidence=round(found.confidence, 3),
-                             sales_opportunity=found.sales_opportunity, secondary=secondary)
+                             sales_opportunity=found.sales_opportunity, secondary=secondary,
+                             stated_by=found.stated_by)

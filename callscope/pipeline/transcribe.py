@@ -23,9 +23,14 @@ class TrackTranscript:
     speech_seconds: float
 
 
+RANDOM_SEED = 0
+
+
 def whisper_options(settings: AsrSettings) -> dict:
-    """Keyword arguments for `WhisperModel.transcribe` (shared with the benchmarks)."""
+    """Keyword arguments for `WhisperModel.transcribe`; `settings.hotwords` (company and product
+    names) are given to Whisper as hints in every 30 s window."""
     return {
+        "hotwords": " ".join(settings.hotwords) or None,
         "language": settings.language,
         "beam_size": settings.beam_size,
         "vad_filter": settings.vad,
@@ -38,8 +43,12 @@ def whisper_options(settings: AsrSettings) -> dict:
 
 def load_whisper(settings: AsrSettings, jobs: int = 1):
     """Load the ASR model once; `jobs` concurrent transcriptions share it."""
+    import ctranslate2
     from faster_whisper import WhisperModel
 
+    # Whisper falls back to sampling when a beam-search window looks wrong (repetitive or
+    # unlikely). A fixed seed makes that sampling, hence the transcript, the same on every run.
+    ctranslate2.set_random_seed(RANDOM_SEED)
     path = registry.resolve(settings.model)
     threads = settings.cpu_threads or max(1, (os.cpu_count() or 1) // jobs)
     try:

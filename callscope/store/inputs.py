@@ -6,35 +6,11 @@ Every problem is one line naming the file and the line, e.g.
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 from pathlib import Path
-from typing import Iterator
 
+from callscope.csvrows import csv_rows
 from callscope.errors import InputError
-
-
-def _rows(path: Path, required: tuple[str, ...], one_of: tuple[str, ...] = ()) -> Iterator[tuple[int, dict]]:
-    """(line number, row with stripped keys and values) for each data line of a CSV."""
-    try:
-        handle = open(path, newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    with handle:
-        reader = csv.DictReader(handle)
-        header = [(name or "").strip().lower() for name in reader.fieldnames or []]
-        missing = [name for name in required if name not in header]
-        if missing or (one_of and not set(one_of) & set(header)):
-            wanted = ", ".join(required) + (f" and {' and/or '.join(one_of)}" if one_of else "")
-            raise InputError(f"{path}: line 1: expected columns {wanted}; found {', '.join(header) or 'none'}")
-        reader.fieldnames = header
-        try:
-            for row in reader:
-                values = {k: (v or "").strip() for k, v in row.items() if k is not None and not isinstance(v, list)}
-                if any(values.values()):
-                    yield reader.line_num, values
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise InputError(f"{path}: line {reader.line_num}: not valid CSV ({exc})") from None
 
 
 def _score(path: Path, line: int, name: str, text: str, low: float, high: float) -> float | None:
@@ -53,7 +29,7 @@ def read_surveys(path: Path) -> list[dict]:
     """Rows `call_id, csat (1..5), nps (0..10)`; each row needs a call id and at least one score."""
     rows: dict[str, dict] = {}
     first_line: dict[str, int] = {}
-    for line, values in _rows(path, ("call_id",), ("csat", "nps")):
+    for line, values in csv_rows(path, ("call_id",), ("csat", "nps")):
         call_id = values.get("call_id", "")
         if not call_id:
             raise InputError(f"{path}: line {line}: call_id is empty")
@@ -71,7 +47,7 @@ def read_surveys(path: Path) -> list[dict]:
 def read_events(path: Path) -> list[dict]:
     """Rows `date (YYYY-MM-DD), label, kind` (kind optional: campaign, price_change, launch, outage...)."""
     rows = []
-    for line, values in _rows(path, ("date", "label")):
+    for line, values in csv_rows(path, ("date", "label")):
         try:
             day = date.fromisoformat(values["date"])
         except ValueError:
