@@ -20,6 +20,7 @@ from typing import Sequence
 import numpy as np
 
 from callscope.nlp.embeddings import get_embedder
+from callscope.nlp.language import detect_language
 from callscope.nlp.reasons import DEFAULT_EMBEDDERS, MULTILINGUAL
 from callscope.nlp.taxonomy import Taxonomy
 
@@ -118,6 +119,7 @@ class OpinionModel:
                 self._prototypes[key] = unit(np.stack([x[labels == p].mean(0) for p in POLARITIES]))
 
     def embed(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Unit embeddings of `texts`, one block per embedder."""
         return [unit(np.asarray(e.encode(list(texts)), np.float32)) for e in self.embedders]
 
     def opinions(self, blocks: Sequence[np.ndarray], language: str) -> np.ndarray:
@@ -155,8 +157,6 @@ class OpinionAdjusted:
 
     def predict(self, texts: Sequence[str], language: str | None = None) -> tuple[list[str], np.ndarray]:
         """Labels and (n, len(classes)) probabilities; `language` None detects each text's."""
-        from callscope.nlp.language import detect_language
-
         labels, probs = self.classifier.predict(texts, language)
         if not self.weight or not self.opinions.available or not len(texts):
             return labels, probs
