@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from callscope.errors import ModelError
 from callscope.files import sha256_file
 from callscope.pipeline import second_voice
+from callscope.threads import one_torch_thread
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach a model hub
 SAMPLE_RATE = 16000
@@ -183,9 +184,7 @@ class Diariser:
             samples = torchaudio.functional.resample(samples, sample_rate, SAMPLE_RATE)
         # parallel only across chunks (embedding workers): torch's intra-op threads
         # make pyannote's many small ops slower, and stall when the cores are shared
-        intra_op = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
+        with one_torch_thread():
             with torch.inference_mode():
                 output = self.pipeline({"waveform": samples, "sample_rate": SAMPLE_RATE, "uri": "call"},
                                        num_speakers=num_speakers, min_speakers=min_speakers,
@@ -195,8 +194,6 @@ class Diariser:
             counts = range(num_speakers or min_speakers or 1, (num_speakers or max_speakers or MANY) + 1)
             if self.settings.second_voice and 2 in counts:
                 result, _ = self.recheck(samples[0], result, counts)
-        finally:
-            torch.set_num_threads(intra_op)
         return result
 
     def recheck(self, samples, result: Diarisation, counts: range = range(1, MANY + 1),

@@ -28,6 +28,7 @@ from callscope.nlp.taxonomy import load_taxonomy
 from callscope.nlp.textclf import load_text_classifier
 from callscope.nlp.trajectory import trajectory
 from callscope.pipeline.metrics import call_metrics, speech_seconds
+from callscope.threads import one_torch_thread
 
 NO_CUSTOMER = "no customer speech identified (roles unknown or one speaker heard): the analysis uses all speech"
 
@@ -55,16 +56,9 @@ def overall_sentiment(scores: np.ndarray, seconds: np.ndarray, negative_weight: 
 
 @contextmanager
 def single_threaded():
-    """Run torch and the BLAS libraries on one thread, restoring torch's count afterwards."""
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with threadpool_limits(1):
-            yield
-    finally:
-        torch.set_num_threads(threads)
+    """Run torch and the BLAS libraries on one thread (torch's count is restored afterwards)."""
+    with one_torch_thread(), threadpool_limits(1):
+        yield
 
 
 class Enricher:
