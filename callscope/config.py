@@ -68,6 +68,8 @@ class RoleSettings(_Strict):
 
     channels: dict[int, Role] = {0: "agent", 1: "customer"}
     min_confidence: float = Field(0.25, ge=0, le=1)
+    by_words: bool = True               # mono call heard as one voice: split it by what each sentence says
+    examples: str | None = None         # agent/customer example sentences; None: configs/role_examples.yaml
     company_names: list[str] = ["Northwind"]
     greetings: list[str] = [
         "thank you for calling", "thanks for calling", "how can i help", "how may i help",
@@ -86,6 +88,10 @@ class RoleSettings(_Strict):
         "i want to", "i'd like to", "i would like", "my parcel", "my order", "my card", "my account",
         "my bill", "i already called", "i need", "je voudrais", "j'ai commandé", "mon colis",
         "ma commande", "ma facture", "mon compte", "je n'ai pas reçu"]
+
+    def examples_path(self) -> Path:
+        """The role examples file: `examples`, or configs/role_examples.yaml beside the default config."""
+        return Path(self.examples) if self.examples else DEFAULT_CONFIG.parent / "role_examples.yaml"
 
 
 class SignalSettings(_Strict):

@@ -9,12 +9,15 @@ from callscope import __version__
 from callscope.config import Settings
 from callscope.conversation import Conversation, Processing, Segment, Speaker, Track, Turn
 from callscope.manifest import now
+from callscope.nlp.role_words import RoleByWords
+from callscope.nlp.taxonomy import load_taxonomy
 from callscope.pipeline.align import (build_utterances, find_overtalk, label_words, label_words_by_turns,
                                       speech_intervals, talk_seconds, track_speakers)
 from callscope.pipeline.audio import DecodedAudio, load_audio
 from callscope.pipeline.bleed import drop_bleed
 from callscope.pipeline.enrich import Enricher
 from callscope.pipeline.ingest import InputFile
+from callscope.pipeline.one_voice import EVIDENCE, sentence_agent_probability, split_one_voice
 from callscope.pipeline.roles import assign_roles
 from callscope.pipeline.transcribe import Transcriber
 from callscope.redact import redact_conversation
@@ -23,8 +26,9 @@ from callscope.redact import redact_conversation
 class CallProcessor:
     """The loaded models and the settings every call is processed with.
 
-    The diarisation model is loaded on the first mono call; it is shared by
-    all worker threads, one call at a time. The text models of the enrichment
+    The diarisation model is loaded on the first mono call, the role-by-words
+    head on the first call heard as one voice; both are shared by all worker
+    threads, one call at a time. The text models of the enrichment
     stage are loaded here (a bad taxonomy stops the run before any call).
     """
 
@@ -34,6 +38,8 @@ class CallProcessor:
         self.transcriber = Transcriber(settings.asr, jobs)
         self._diariser = None
         self._diariser_lock = threading.Lock()
+        self._role_head = None
+        self._role_head_lock = threading.Lock()
 
     def _diarise(self, audio: DecodedAudio) -> tuple[list[Turn], list[Turn]]:
         """Overlapping and exclusive speaker turns of a mono recording."""
@@ -65,6 +71,22 @@ class CallProcessor:
         ids = sorted({t.speaker for t in turns} | {w.speaker for s in segments for w in s.words})
         return segments, [Speaker(id=i) for i in ids], turns
 
+    def _split_one_voice(self, segments: list[Segment], speakers: list[Speaker], turns: list[Turn],
+                         warnings: list[str]) -> tuple[list[Speaker], list[Turn]]:
+        """Agent and customer of a mono call diarised as one voice, told apart by their words."""
+        roles = self.settings.roles
+        with self._role_head_lock:
+            if self._role_head is None:
+                self._role_head = RoleByWords(roles.examples_path(),
+                                              load_taxonomy(self.settings.enrich.taxonomy_path()))
+            split = split_one_voice([w for s in segments for w in s.words], speakers[0],
+                                    lambda texts: sentence_agent_probability(texts, self._role_head, roles))
+        if split is None:
+            return speakers, turns
+        warnings.append(EVIDENCE)
+        words = (w for s in segments for w in s.words)
+        return split, [Turn(start=a, end=b, speaker=s) for a, b, s in speech_intervals(words)]
+
     def process(self, item: InputFile, sha256: str) -> Conversation:
         """Transcribe one recording; raises InputError when it cannot be decoded."""
         settings = self.settings
@@ -81,9 +103,11 @@ class CallProcessor:
             segments, speakers, turns = self._speakers_by_channel(audio, segments, warnings)
         else:
             segments, speakers, turns = self._speakers_by_diarisation(audio, segments)
+            if len(speakers) == 1 and settings.roles.by_words:
+                speakers, turns = self._split_one_voice(segments, speakers, turns, warnings)
         clock["diarise"] = perf_counter()
         utterances = build_utterances([w for s in segments for w in s.words], speakers)
-        if audio.source.layout != "stereo":
+        if audio.source.layout != "stereo" and all(s.role == "unknown" for s in speakers):
             assign_roles(speakers, utterances, settings.roles)
         talk_seconds(utterances, speakers)
         overtalk = find_overtalk([(t.start, t.end, t.speaker) for t in turns])

@@ -1,0 +1,56 @@
+"""Agent or customer, from the words of one sentence.
+
+A logistic head over multilingual sentence embeddings (USE: English, French and
+more), learnt from the role examples (configs/role_examples.yaml) and from the
+taxonomy's reason examples, which are what customers say. It is used where the
+voices cannot tell the parties apart (pipeline/one_voice.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
+
+from callscope.config import read_yaml
+from callscope.errors import ConfigError
+from callscope.nlp.embeddings import get_embedder
+from callscope.nlp.taxonomy import Taxonomy
+
+EMBEDDER = "use"
+
+
+def load_role_examples(path: Path) -> tuple[list[str], list[str]]:
+    """The agent and customer example sentences of a role examples file."""
+    data = read_yaml(path, "role examples file")
+    lists = [data.get(role) if isinstance(data, dict) else None for role in ("agent", "customer")]
+    if not all(isinstance(found, list) and found and all(isinstance(t, str) for t in found) for found in lists):
+        raise ConfigError(f"{path}: needs non-empty lists of sentences under 'agent' and 'customer'")
+    return lists[0], lists[1]
+
+
+class RoleByWords:
+    """P(agent) of sentences, from a head learnt on example sentences of each party."""
+
+    def __init__(self, examples: Path, taxonomy: Taxonomy):
+        agent, customer = load_role_examples(examples)
+        customer = customer + [text for reason in taxonomy.reasons for text in reason.examples]
+        self._embedder = get_embedder(EMBEDDER)
+        labels = np.array([1] * len(agent) + [0] * len(customer))
+        with threadpool_limits(1):
+            self._head = LogisticRegression(class_weight="balanced", max_iter=2000).fit(
+                self._embed(agent + customer), labels)
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = self._embedder.encode(list(texts))
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+    def agent_probability(self, texts: Sequence[str]) -> np.ndarray:
+        """P(the agent said it) for each text."""
+        if not texts:
+            return np.zeros(0)
+        with threadpool_limits(1):
+            return self._head.predict_proba(self._embed(texts))[:, 1]

@@ -1,0 +1,92 @@
+"""One voice, two parties: split a mono call by what each sentence says.
+
+When diarisation hears a single voice (two similar voices, heavy compression),
+each sentence is scored agent-or-customer from its words (nlp/role_words.py)
+and the most likely sequence of parties is decoded: a sentence usually keeps
+the previous sentence's party, and a question is usually answered by the other
+party. The split is kept only when each party has sentences that read clearly
+as theirs: a voicemail or a recorded message stays one speaker.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+from callscope.config import RoleSettings
+from callscope.conversation import Role, Speaker, Word, join_words
+from callscope.evaluation.asr import normalise
+from callscope.nlp.role_words import RoleByWords
+from callscope.pipeline.roles import speaker_evidence
+
+FIRST_IS_AGENT = 0.6          # prior that the agent speaks first
+SWITCH = 0.5                  # chance the other party speaks next, after a statement
+SWITCH_AFTER_QUESTION = 0.6   # ... after a question
+MIN_SENTENCES = 2             # each party needs at least this many sentences
+MIN_EVIDENCE = 3.0            # ... and this much log-odds for its side, summed over them (about 20:1)
+SENTENCE_END = (".", "?", "!")
+CUE_WEIGHT = 0.5              # log-odds per point of phrase evidence (roles.py), clipped to CUE_RANGE
+CUE_RANGE = (-2.0, 3.0)
+EVIDENCE = "one voice heard: parties told apart by what each sentence says"
+
+
+def sentences(words: Sequence[Word]) -> list[list[Word]]:
+    """Words in time order, cut after each word that ends a sentence."""
+    found: list[list[Word]] = [[]]
+    for word in sorted(words, key=lambda w: w.start):
+        found[-1].append(word)
+        if word.text.endswith(SENTENCE_END):
+            found.append([])
+    return [s for s in found if s]
+
+
+def sentence_agent_probability(texts: list[str], head: RoleByWords, cues: RoleSettings) -> np.ndarray:
+    """P(agent) of each sentence: the head's, shifted by the phrase cues it contains."""
+    probability = np.clip(head.agent_probability(texts), 1e-6, 1 - 1e-6)
+    evidence = np.array([speaker_evidence(normalise(text), False, cues)[0] for text in texts])
+    log_odds = np.log(probability / (1 - probability)) + CUE_WEIGHT * np.clip(evidence, *CUE_RANGE)
+    return 1 / (1 + np.exp(-log_odds))
+
+
+def decode_parties(agent_probability: np.ndarray, questions: Sequence[bool]) -> list[Role]:
+    """Most likely agent/customer sequence (Viterbi); `questions[i]`: sentence i ends with '?'."""
+    emit = np.log(np.clip(np.stack([agent_probability, 1 - agent_probability], axis=1), 1e-6, 1))
+    score = np.log([FIRST_IS_AGENT, 1 - FIRST_IS_AGENT]) + emit[0]
+    back = []
+    for i in range(1, len(emit)):
+        switch = SWITCH_AFTER_QUESTION if questions[i - 1] else SWITCH
+        stay, move = np.log(1 - switch), np.log(switch)
+        options = np.array([[score[0] + stay, score[1] + move], [score[0] + move, score[1] + stay]])
+        back.append(options.argmax(axis=1))
+        score = options.max(axis=1) + emit[i]
+    path = [int(score.argmax())]
+    for pointers in reversed(back):
+        path.append(int(pointers[path[-1]]))
+    return ["agent" if state == 0 else "customer" for state in reversed(path)]
+
+
+def split_one_voice(words: Sequence[Word], speaker: Speaker,
+                    agent_probability: Callable[[list[str]], np.ndarray]) -> list[Speaker] | None:
+    """Agent and customer speakers for the words of one voice, relabelling the words; None (and
+    the words untouched) when the sentences do not read as two parties."""
+    units = sentences(words)
+    if len(units) < 2 * MIN_SENTENCES:
+        return None
+    texts = [join_words([w.text for w in unit]) for unit in units]
+    probability = np.asarray(agent_probability(texts), dtype=float)
+    parties = np.array(decode_parties(probability, [t.endswith("?") for t in texts]))
+    agent_odds = np.log(np.clip(probability, 1e-6, 1 - 1e-6) / np.clip(1 - probability, 1e-6, 1 - 1e-6))
+    for role, odds in (("agent", agent_odds), ("customer", -agent_odds)):
+        if (parties == role).sum() < MIN_SENTENCES or odds[parties == role].sum() < MIN_EVIDENCE:
+            return None
+    taken = {speaker.id}
+    customer_id = next(f"SPEAKER_{i:02d}" for i in range(len(taken) + 1) if f"SPEAKER_{i:02d}" not in taken)
+    ids = {"agent": speaker.id, "customer": customer_id}
+    for unit, party in zip(units, parties):
+        for word in unit:
+            word.speaker = ids[party]
+    agreement = np.where(parties == "agent", probability, 1 - probability)
+    return [Speaker(id=ids[role], role=role, track=speaker.track, role_evidence=[EVIDENCE],
+                    role_confidence=round(float(agreement[parties == role].mean()), 2))
+            for role in ("agent", "customer")]

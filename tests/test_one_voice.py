@@ -1,0 +1,111 @@
+"""One voice, two parties: sentences told apart by their words (real USE embeddings and role head)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from callscope.config import RoleSettings, Settings
+from callscope.conversation import Speaker, Word
+from callscope.errors import ConfigError
+from callscope.nlp.role_words import RoleByWords, load_role_examples
+from callscope.nlp.taxonomy import load_taxonomy
+from callscope.pipeline.one_voice import (EVIDENCE, decode_parties, sentence_agent_probability, sentences,
+                                          split_one_voice)
+
+# An insurance call (not one of the sample calls), one sentence per line, with who says it.
+DIALOGUE = [
+    ("agent", "Good morning, Harbour Insurance, this is Priya speaking, how can I help?"),
+    ("customer", "Hi, I want to make a claim, my car was damaged in a car park yesterday."),
+    ("agent", "I'm sorry to hear that."),
+    ("agent", "Could I take your policy number please?"),
+    ("customer", "Yes, it's H R nine four one two."),
+    ("agent", "Thank you, I can see your policy and you're fully covered for that."),
+    ("agent", "I've opened the claim and an assessor will contact you within two days."),
+    ("customer", "Great, do I need to send any photos?"),
+    ("agent", "Yes, you can upload them in the app under claims."),
+    ("customer", "Okay, that's everything, thanks for your help."),
+    ("agent", "You're welcome, have a good day."),
+]
+
+
+def words_of(lines: list[str], pause: float = 0.6) -> list[Word]:
+    """The lines as timed words of one speaker (0.3 s a word, `pause` between lines)."""
+    words, clock = [], 0.0
+    for line in lines:
+        for token in line.split():
+            words.append(Word(start=clock, end=clock + 0.25, text=token, probability=0.9, speaker="SPEAKER_00"))
+            clock += 0.3
+        clock += pause
+    return words
+
+
+@pytest.fixture(scope="module")
+def agent_probability():
+    settings = Settings()
+    head = RoleByWords(settings.roles.examples_path(), load_taxonomy(settings.enrich.taxonomy_path()))
+    return lambda texts: sentence_agent_probability(texts, head, settings.roles)
+
+
+def test_sentences_end_at_full_stops_and_questions():
+    units = sentences(words_of(["Hello there. How can I help?", "My card"]))
+    assert [" ".join(w.text for w in unit) for unit in units] == ["Hello there.", "How can I help?", "My card"]
+
+
+def test_decoding_prefers_to_switch_after_a_question():
+    uncertain = np.array([0.9, 0.5, 0.5])
+    assert decode_parties(uncertain, [True, False, False])[:2] == ["agent", "customer"]
+    assert decode_parties(uncertain, [False, False, False])[:2] == ["agent", "agent"]
+
+
+def test_one_voice_is_split_into_agent_and_customer(agent_probability):
+    words = words_of([line for _, line in DIALOGUE])
+    speakers = split_one_voice(words, Speaker(id="SPEAKER_00"), agent_probability)
+    assert speakers is not None and [s.role for s in speakers] == ["agent", "customer"]
+    assert all(s.role_evidence == [EVIDENCE] and 0.5 < s.role_confidence <= 1 for s in speakers)
+    role_of = {s.id: s.role for s in speakers}
+    found = [role_of[unit[0].speaker] for unit in sentences(words)]
+    right = sum(f == truth for f, (truth, _) in zip(found, DIALOGUE))
+    assert right >= len(DIALOGUE) - 1, found
+    assert found[0] == "agent" and found[1] == "customer"
+
+
+def test_french_call_is_split_too(agent_probability):
+    lines = [("agent", "Bonjour, service client, que puis-je faire pour vous ?"),
+             ("customer", "Bonjour, ma facture de mars est beaucoup trop élevée."),
+             ("agent", "Je comprends, puis-je avoir votre numéro client ?"),
+             ("customer", "Oui, c'est le deux trois quatre cinq."),
+             ("agent", "Merci, je vois une erreur de notre part, je vous rembourse la différence."),
+             ("customer", "Et je serai remboursé quand ?"),
+             ("agent", "Sous cinq jours ouvrés, vous recevrez un mail de confirmation."),
+             ("customer", "D'accord, merci beaucoup.")]
+    words = words_of([text for _, text in lines])
+    speakers = split_one_voice(words, Speaker(id="SPEAKER_00"), agent_probability)
+    assert speakers is not None
+    role_of = {s.id: s.role for s in speakers}
+    found = [role_of[unit[0].speaker] for unit in sentences(words)]
+    assert sum(f == truth for f, (truth, _) in zip(found, lines)) >= len(lines) - 1, found
+
+
+def test_a_monologue_stays_one_speaker(agent_probability):
+    voicemail = ["Hi, it's Tom Baker calling about my broadband.", "It has been down since Monday.",
+                 "I've restarted the router twice and nothing works.", "Please call me back on my mobile.",
+                 "I work from home, so I really need it fixed.", "Thanks, bye."]
+    words = words_of(voicemail)
+    assert split_one_voice(words, Speaker(id="SPEAKER_00"), agent_probability) is None
+    assert {w.speaker for w in words} == {"SPEAKER_00"}
+
+
+def test_a_bad_role_examples_file_is_a_one_line_error(tmp_path):
+    missing = tmp_path / "absent.yaml"
+    with pytest.raises(ConfigError, match="absent.yaml: role examples file not found"):
+        load_role_examples(missing)
+    half = tmp_path / "half.yaml"
+    half.write_text("agent: ['how can I help']\n")
+    with pytest.raises(ConfigError, match="half.yaml: needs non-empty lists"):
+        load_role_examples(half)
+
+
+def test_the_shipped_examples_load():
+    agent, customer = load_role_examples(RoleSettings().examples_path())
+    assert len(agent) >= 50 and len(customer) >= 30
