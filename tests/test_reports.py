@@ -43,6 +43,7 @@ def _add_special_calls(store: Store) -> None:
     plain.id = "unredacted-call"
     plain.processing.redacted = False
     plain.utterances[1].text = f"Sure, the card is {CARD}, thanks."
+    plain.analysis.reason.stated_by = "agent"
     store.upsert(plain, CallMetadata(call_time=hostile_time(), agent="Emma-N0", team="North"), "test")
 
 
@@ -93,6 +94,11 @@ def test_every_page_and_call_page_is_written(report, store):
         assert not re.search(r"(src|href)=\"(https?:)?//", html)          # nothing fetched from anywhere
     assert sorted(p.name for p in (report / "calls").iterdir()) == sorted(call_file(i) for i in ids)
     assert "<" not in call_file(HOSTILE_ID)
+
+
+def test_a_reason_only_the_agent_stated_is_marked_on_the_call_page(report):
+    assert "from the agent's words" in page_text(report / "calls" / call_file("unredacted-call"))
+    assert "from the agent" not in page_text(report / "calls" / call_file(HOSTILE_ID))
 
 
 def test_listen_shows_costs_coverage_topics_and_the_surge(report, store):

@@ -86,8 +86,9 @@ KNOWN_MISSES = {
     ("french_delivery", "sentiment"): "Whisper hears 'agaçant' (annoying) as 'intéressant' and garbles the rest of "
                                       "the complaint, so the customer's words read as neutral",
     ("lost_card", "sentiment"): "Silero VAD gives this espeak voice 0.0-0.3 speech probability and cuts most of "
-                                "the customer's relieved ending ('That's a relief', 'Thanks very much for your "
-                                "help' -> 'you next.'), leaving the lost card as the only feeling",
+                                "the customer's relieved ending ('Thanks very much for your help' -> 'patient'); "
+                                "even heard in full (VAD off), the lost card, counted twice as a negative "
+                                "(enrich.negative_weight), outweighs the thanks (score -0.15)",
     ("cancel_threat", "signals"): "Whisper hears 'I've already called twice' as 'I'm already cold, white "
                                   "amoutness': the repeat contact is lost",
 }

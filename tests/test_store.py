@@ -71,6 +71,21 @@ def test_upsert_replaces_a_call_and_is_idempotent(tmp_path, calls):
         assert all(changed.id not in {row[0] for row in table_rows(store, t)} for t in CALL_TABLES)
 
 
+def test_who_stated_the_reason_is_stored_and_old_stores_gain_the_column(tmp_path, calls):
+    import duckdb
+
+    old = tmp_path / "old.duckdb"
+    with duckdb.connect(str(old)) as con:   # a conversations table as written before reason_stated_by
+        con.execute("CREATE TABLE conversations (call_id VARCHAR PRIMARY KEY, reason VARCHAR)")
+        con.execute("INSERT INTO conversations VALUES ('c0', 'parcel_late')")
+    restated = calls[1].conversation.model_copy(deep=True)
+    restated.analysis.reason.stated_by = "agent"
+    with Store(old) as store:
+        store.upsert(restated, calls[1].metadata, "r1")
+        found = dict(store.con.execute("SELECT call_id, reason_stated_by FROM conversations").fetchall())
+    assert found == {"c0": None, restated.id: "agent"}
+
+
 def test_html_and_placeholders_are_stored_verbatim(tmp_path):
     calls = generate_conversations(400, seed=3)
     with Store(tmp_path) as store:

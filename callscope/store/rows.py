@@ -41,6 +41,7 @@ def conversation_row(conversation: Conversation, meta: CallMetadata, run_id: str
         "reason": reason.reason if reason else None,
         "family": reason.family if reason else None,
         "reason_confidence": reason.confidence if reason else None,
+        "reason_stated_by": reason.stated_by if reason else None,
         "sales_opportunity": reason.sales_opportunity if reason else None,
         "sentiment": analysis.sentiment if analysis else None,
         "sentiment_score": analysis.sentiment_score if analysis else None,

@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS conversations (
     reason            VARCHAR,      -- primary reason id or 'unknown'
     family            VARCHAR,      -- assistance | selfcare | avoidable | mandatory | NULL
     reason_confidence DOUBLE,
+    reason_stated_by  VARCHAR,      -- customer | agent (only the agent's restatement gave it) | NULL
     sales_opportunity BOOLEAN,
     sentiment         VARCHAR,      -- overall customer polarity
     sentiment_score   DOUBLE,
@@ -140,3 +141,6 @@ CREATE TABLE IF NOT EXISTS surveys (     -- optional survey CSV
     csat    DOUBLE,                       -- 1..5
     nps     DOUBLE                        -- 0..10
 );
+
+-- Columns added after a table was first released: stores written by older versions gain them here.
+ALTER TABLE conversations ADD COLUMN IF NOT EXISTS reason_stated_by VARCHAR;
