@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from callscope.config import Settings
-from callscope.nlp.role_words import RoleByWords
+from callscope.nlp.role_words import RoleByWords, role_examples
 from callscope.nlp.taxonomy import load_taxonomy
 from callscope.pipeline.one_voice import sentence_agent_probability
 
@@ -41,7 +41,7 @@ def main() -> None:
     args = parser.parse_args()
     items = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines() if line.strip()]
     settings = Settings()
-    head = RoleByWords(settings.roles.examples_path(), load_taxonomy(settings.enrich.taxonomy_path()))
+    head = RoleByWords(*role_examples(settings.roles.examples_path(), load_taxonomy(settings.enrich.taxonomy_path())))
     texts = [item["text"] for item in items]
     routes = {"head": head.agent_probability(texts),
               "head + phrase cues": sentence_agent_probability(texts, head, settings.roles)}

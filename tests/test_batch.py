@@ -156,3 +156,6 @@ def test_exit_codes_and_one_line_errors(tmp_path, clips):
     (tmp_path / "bad.yaml").write_text("asr:\n  beam: 2\n")
     bad_config = cli("run", str(clips), "--config", str(tmp_path / "bad.yaml"), "--out", str(tmp_path / "o"))
     assert bad_config.returncode == 2 and "bad.yaml: asr.beam: unknown key" in bad_config.stderr
+    (tmp_path / "roles.yaml").write_text(f"roles:\n  examples: {tmp_path / 'absent.yaml'}\n")
+    no_examples = cli("run", str(clips), "--config", str(tmp_path / "roles.yaml"), "--out", str(tmp_path / "o"))
+    assert no_examples.returncode == 2 and "absent.yaml: role examples file not found" in no_examples.stderr

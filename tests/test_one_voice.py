@@ -8,7 +8,7 @@ import pytest
 from callscope.config import RoleSettings, Settings
 from callscope.conversation import Speaker, Word
 from callscope.errors import ConfigError
-from callscope.nlp.role_words import RoleByWords, load_role_examples
+from callscope.nlp.role_words import RoleByWords, load_role_examples, role_examples
 from callscope.nlp.taxonomy import load_taxonomy
 from callscope.pipeline.one_voice import (EVIDENCE, decode_parties, sentence_agent_probability, sentences,
                                           split_one_voice)
@@ -43,7 +43,8 @@ def words_of(lines: list[str], pause: float = 0.6) -> list[Word]:
 @pytest.fixture(scope="module")
 def agent_probability():
     settings = Settings()
-    head = RoleByWords(settings.roles.examples_path(), load_taxonomy(settings.enrich.taxonomy_path()))
+    taxonomy = load_taxonomy(settings.enrich.taxonomy_path())
+    head = RoleByWords(*role_examples(settings.roles.examples_path(), taxonomy))
     return lambda texts: sentence_agent_probability(texts, head, settings.roles)
 
 

@@ -32,12 +32,17 @@ def load_role_examples(path: Path) -> tuple[list[str], list[str]]:
     return lists[0], lists[1]
 
 
+def role_examples(path: Path, taxonomy: Taxonomy) -> tuple[list[str], list[str]]:
+    """Agent and customer training sentences: the file's, plus the taxonomy's reason examples
+    on the customer side."""
+    agent, customer = load_role_examples(path)
+    return agent, customer + [text for reason in taxonomy.reasons for text in reason.examples]
+
+
 class RoleByWords:
     """P(agent) of sentences, from a head learnt on example sentences of each party."""
 
-    def __init__(self, examples: Path, taxonomy: Taxonomy):
-        agent, customer = load_role_examples(examples)
-        customer = customer + [text for reason in taxonomy.reasons for text in reason.examples]
+    def __init__(self, agent: list[str], customer: list[str]):
         self._embedder = get_embedder(EMBEDDER)
         labels = np.array([1] * len(agent) + [0] * len(customer))
         with threadpool_limits(1):

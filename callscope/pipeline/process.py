@@ -9,7 +9,7 @@ from callscope import __version__
 from callscope.config import Settings
 from callscope.conversation import Conversation, Processing, Segment, Speaker, Track, Turn
 from callscope.manifest import now
-from callscope.nlp.role_words import RoleByWords
+from callscope.nlp.role_words import RoleByWords, role_examples
 from callscope.nlp.taxonomy import load_taxonomy
 from callscope.pipeline.align import (build_utterances, find_overtalk, label_words, label_words_by_turns,
                                       speech_intervals, talk_seconds, track_speakers)
@@ -27,14 +27,18 @@ class CallProcessor:
     """The loaded models and the settings every call is processed with.
 
     The diarisation model is loaded on the first mono call, the role-by-words
-    head on the first call heard as one voice; both are shared by all worker
-    threads, one call at a time. The text models of the enrichment
+    head learnt on the first call heard as one voice; both are shared by all
+    worker threads, one call at a time. The text models of the enrichment
     stage are loaded here (a bad taxonomy stops the run before any call).
     """
 
     def __init__(self, settings: Settings, jobs: int = 1):
         self.settings = settings
         self.enricher = Enricher(settings.enrich) if settings.enrich.enabled else None
+        # Read now, so a bad examples file or taxonomy stops the run before any call; learnt when first needed.
+        self._role_examples = (role_examples(settings.roles.examples_path(),
+                                             load_taxonomy(settings.enrich.taxonomy_path()))
+                               if settings.roles.by_words else None)
         self.transcriber = Transcriber(settings.asr, jobs)
         self._diariser = None
         self._diariser_lock = threading.Lock()
@@ -77,8 +81,7 @@ class CallProcessor:
         roles = self.settings.roles
         with self._role_head_lock:
             if self._role_head is None:
-                self._role_head = RoleByWords(roles.examples_path(),
-                                              load_taxonomy(self.settings.enrich.taxonomy_path()))
+                self._role_head = RoleByWords(*self._role_examples)
             split = split_one_voice([w for s in segments for w in s.words], speakers[0],
                                     lambda texts: sentence_agent_probability(texts, self._role_head, roles))
         if split is None:
