@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from callscope.config import RoleSettings, Settings
+from callscope.config import RoleSettings, Settings, SpeakerSettings
 from callscope.conversation import Speaker, Word
 from callscope.errors import ConfigError
 from callscope.nlp.role_words import RoleByWords, load_role_examples, role_examples
 from callscope.nlp.taxonomy import load_taxonomy
 from callscope.pipeline.one_voice import (EVIDENCE, decode_parties, sentence_agent_probability, sentences,
-                                          split_one_voice)
+                                          split_one_voice, two_parties_allowed)
 
 # An insurance call (not one of the sample calls), one sentence per line, with who says it.
 DIALOGUE = [
@@ -110,3 +110,10 @@ def test_a_bad_role_examples_file_is_a_one_line_error(tmp_path):
 def test_the_shipped_examples_load():
     agent, customer = load_role_examples(RoleSettings().examples_path())
     assert len(agent) >= 50 and len(customer) >= 30
+
+
+def test_a_user_who_says_one_speaker_gets_no_split():
+    assert two_parties_allowed(SpeakerSettings())
+    assert two_parties_allowed(SpeakerSettings(min_speakers=2, max_speakers=3))
+    assert not two_parties_allowed(SpeakerSettings(num_speakers=1))
+    assert not two_parties_allowed(SpeakerSettings(max_speakers=1))

@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from callscope.config import RoleSettings
+from callscope.config import RoleSettings, SpeakerSettings
 from callscope.conversation import Role, Speaker, Word, join_words
 from callscope.evaluation.asr import normalise
 from callscope.nlp.role_words import RoleByWords
@@ -29,6 +29,11 @@ SENTENCE_END = (".", "?", "!")
 CUE_WEIGHT = 0.5              # log-odds per point of phrase evidence (roles.py), clipped to CUE_RANGE
 CUE_RANGE = (-2.0, 3.0)
 EVIDENCE = "one voice heard: parties told apart by what each sentence says"
+
+
+def two_parties_allowed(count: SpeakerSettings) -> bool:
+    """Whether the speaker-count bounds (`--num-speakers`, `--max-speakers`) allow a split in two."""
+    return (count.num_speakers or 2) >= 2 and (count.max_speakers or 2) >= 2
 
 
 def sentences(words: Sequence[Word]) -> list[list[Word]]:

@@ -17,7 +17,8 @@ from callscope.pipeline.audio import DecodedAudio, load_audio
 from callscope.pipeline.bleed import drop_bleed
 from callscope.pipeline.enrich import Enricher
 from callscope.pipeline.ingest import InputFile
-from callscope.pipeline.one_voice import EVIDENCE, sentence_agent_probability, split_one_voice
+from callscope.pipeline.one_voice import (EVIDENCE, sentence_agent_probability, split_one_voice,
+                                          two_parties_allowed)
 from callscope.pipeline.roles import assign_roles
 from callscope.pipeline.transcribe import Transcriber
 from callscope.redact import redact_conversation
@@ -106,7 +107,7 @@ class CallProcessor:
             segments, speakers, turns = self._speakers_by_channel(audio, segments, warnings)
         else:
             segments, speakers, turns = self._speakers_by_diarisation(audio, segments)
-            if len(speakers) == 1 and settings.roles.by_words:
+            if len(speakers) == 1 and settings.roles.by_words and two_parties_allowed(settings.speakers):
                 speakers, turns = self._split_one_voice(segments, speakers, turns, warnings)
         clock["diarise"] = perf_counter()
         utterances = build_utterances([w for s in segments for w in s.words], speakers)
