@@ -85,8 +85,7 @@ def split_one_voice(words: Sequence[Word], speaker: Speaker,
     for role, odds in (("agent", agent_odds), ("customer", -agent_odds)):
         if (parties == role).sum() < MIN_SENTENCES or odds[parties == role].sum() < MIN_EVIDENCE:
             return None
-    taken = {speaker.id}
-    customer_id = next(f"SPEAKER_{i:02d}" for i in range(len(taken) + 1) if f"SPEAKER_{i:02d}" not in taken)
+    customer_id = next(f"SPEAKER_{i:02d}" for i in range(2) if f"SPEAKER_{i:02d}" != speaker.id)
     ids = {"agent": speaker.id, "customer": customer_id}
     for unit, party in zip(units, parties):
         for word in unit:
