@@ -44,6 +44,7 @@ def _add_special_calls(store: Store) -> None:
     plain.processing.redacted = False
     plain.utterances[1].text = f"Sure, the card is {CARD}, thanks."
     plain.analysis.reason.stated_by = "agent"
+    plain.warnings = ["one voice heard: parties told apart by what each sentence says"]
     store.upsert(plain, CallMetadata(call_time=hostile_time(), agent="Emma-N0", team="North"), "test")
 
 
@@ -96,9 +97,12 @@ def test_every_page_and_call_page_is_written(report, store):
     assert "<" not in call_file(HOSTILE_ID)
 
 
-def test_a_reason_only_the_agent_stated_is_marked_on_the_call_page(report):
-    assert "from the agent's words" in page_text(report / "calls" / call_file("unredacted-call"))
-    assert "from the agent" not in page_text(report / "calls" / call_file(HOSTILE_ID))
+def test_the_call_page_says_how_its_reason_and_roles_were_found(report):
+    plain = page_text(report / "calls" / call_file("unredacted-call"))
+    assert "from the agent's words" in plain
+    assert "<li>one voice heard: parties told apart by what each sentence says</li>" in plain
+    hostile = page_text(report / "calls" / call_file(HOSTILE_ID))
+    assert "from the agent" not in hostile and "one voice heard" not in hostile
 
 
 def test_listen_shows_costs_coverage_topics_and_the_surge(report, store):

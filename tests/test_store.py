@@ -71,7 +71,7 @@ def test_upsert_replaces_a_call_and_is_idempotent(tmp_path, calls):
         assert all(changed.id not in {row[0] for row in table_rows(store, t)} for t in CALL_TABLES)
 
 
-def test_who_stated_the_reason_is_stored_and_old_stores_gain_the_column(tmp_path, calls):
+def test_who_stated_the_reason_and_warnings_are_stored_and_old_stores_gain_the_columns(tmp_path, calls):
     import duckdb
 
     old = tmp_path / "old.duckdb"
@@ -80,10 +80,12 @@ def test_who_stated_the_reason_is_stored_and_old_stores_gain_the_column(tmp_path
         con.execute("INSERT INTO conversations VALUES ('c0', 'parcel_late')")
     restated = calls[1].conversation.model_copy(deep=True)
     restated.analysis.reason.stated_by = "agent"
+    restated.warnings = ["no speech detected", "one voice heard"]
     with Store(old) as store:
         store.upsert(restated, calls[1].metadata, "r1")
-        found = dict(store.con.execute("SELECT call_id, reason_stated_by FROM conversations").fetchall())
-    assert found == {"c0": None, restated.id: "agent"}
+        found = store.con.execute("SELECT call_id, reason_stated_by, warnings FROM conversations "
+                                  "ORDER BY call_id = 'c0' DESC").fetchall()
+    assert found == [("c0", None, None), (restated.id, "agent", "no speech detected | one voice heard")]
 
 
 def test_html_and_placeholders_are_stored_verbatim(tmp_path):

@@ -9,6 +9,7 @@ import duckdb
 from callscope.reports import charts
 from callscope.reports.render import clock, label
 from callscope.reports.selection import rows
+from callscope.store.rows import WARNING_SEPARATOR
 
 CHUNK = 500  # calls read from the store at a time
 
@@ -75,4 +76,5 @@ def call_contexts(con: duckdb.DuckDBPyConnection) -> Iterator[dict]:
                 "metrics": metrics.get(cid),
                 "topic": topics.get(call["topic_id"]),
                 "chart": sentiment_chart(said, signals.get(cid, []), call["duration"]),
+                "warnings": call["warnings"].split(WARNING_SEPARATOR) if call["warnings"] else [],
             }

@@ -7,6 +7,7 @@ from datetime import datetime
 from callscope.conversation import Conversation
 from callscope.metadata import CallMetadata
 
+WARNING_SEPARATOR = " | "
 CALL_TABLES = ("conversations", "utterances", "reasons", "aspects", "signals", "metrics")
 
 
@@ -53,6 +54,7 @@ def conversation_row(conversation: Conversation, meta: CallMetadata, run_id: str
         "predicted_csat": None,
         "topic_id": None,
         "repeat_of": None,
+        "warnings": WARNING_SEPARATOR.join(conversation.warnings) or None,
         "processed_at": _timestamp(conversation.processing.created_at),
     }
 

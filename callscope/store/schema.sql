@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS conversations (
     predicted_csat    DOUBLE,       -- 1..5
     topic_id          INTEGER,      -- -1: outlier; NULL: not modelled yet
     repeat_of         VARCHAR,      -- call_id of the same customer's previous contact within N days
+    warnings          VARCHAR,      -- the call's warnings (JSON warnings[]) joined by ' | '; NULL: none
     processed_at      TIMESTAMP
 );
 
@@ -144,3 +145,4 @@ CREATE TABLE IF NOT EXISTS surveys (     -- optional survey CSV
 
 -- Columns added after a table was first released: stores written by older versions gain them here.
 ALTER TABLE conversations ADD COLUMN IF NOT EXISTS reason_stated_by VARCHAR;
+ALTER TABLE conversations ADD COLUMN IF NOT EXISTS warnings VARCHAR;
