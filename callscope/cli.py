@@ -401,6 +401,34 @@ def eval_emotion(
     _eval_text_classifier("emotion", data, text_field, label_field, model, config, as_json)
 
 
+@eval_app.command("roles")
+def eval_roles(
+    data: Path = EvalData,
+    text_field: str = typer.Option("text", "--text-field"),
+    label_field: str = typer.Option("role", "--label-field", help="Labels: agent, customer."),
+    config: Optional[Path] = ConfigOption,
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Agent-or-customer accuracy of single sentences, as mono calls heard as one voice are split."""
+    from callscope.evaluation.classification import evaluate
+    from callscope.nlp.role_words import RoleByWords, role_examples
+    from callscope.nlp.taxonomy import load_taxonomy
+    from callscope.pipeline.one_voice import SentenceRoles
+
+    settings = settings_from(config)
+    try:
+        with err.status("Loading the embedder and learning the role examples"):
+            examples = role_examples(settings.roles.examples_path(), load_taxonomy(settings.enrich.taxonomy_path()))
+            classifier = SentenceRoles(RoleByWords(*examples), settings.roles)
+        result = evaluate(data, classifier, text_field, label_field)
+    except CallscopeError as exc:
+        fail(str(exc), EXIT_USAGE)
+    if as_json:
+        print(json.dumps(result))
+        return
+    print_figures(result, "role")
+
+
 @eval_app.command("topics")
 def eval_topics(
     data: Path = typer.Option(..., "--data", help="JSONL file of labelled texts."),

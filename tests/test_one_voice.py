@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from callscope.cli import app
 from callscope.config import RoleSettings, Settings, SpeakerSettings
 from callscope.conversation import Speaker, Word
 from callscope.errors import ConfigError
@@ -117,3 +121,16 @@ def test_a_user_who_says_one_speaker_gets_no_split():
     assert two_parties_allowed(SpeakerSettings(min_speakers=2, max_speakers=3))
     assert not two_parties_allowed(SpeakerSettings(num_speakers=1))
     assert not two_parties_allowed(SpeakerSettings(max_speakers=1))
+
+
+def test_eval_roles_scores_sentences_and_names_bad_labels(tmp_path):
+    rows = [{"text": text, "role": role} for role, text in DIALOGUE]
+    path = tmp_path / "roles.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    result = CliRunner().invoke(app, ["eval", "roles", "--data", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert figures["n"] == len(DIALOGUE) and figures["accuracy"] >= 0.7 and "macro_f1" in figures
+    path.write_text(json.dumps({"text": "Hello", "role": "caller"}) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["eval", "roles", "--data", str(path)])
+    assert result.exit_code == 2 and "caller" in result.stderr and str(path) in result.stderr

@@ -54,6 +54,21 @@ def sentence_agent_probability(texts: list[str], head: RoleByWords, cues: RoleSe
     return 1 / (1 + np.exp(-log_odds))
 
 
+class SentenceRoles:
+    """Agent or customer for single sentences (no sequence), as `callscope eval roles` scores them:
+    the interface of the sentiment and emotion classifiers."""
+
+    classes = ["agent", "customer"]
+
+    def __init__(self, head: RoleByWords, cues: RoleSettings):
+        self.head, self.cues = head, cues
+
+    def predict(self, texts: list[str]) -> tuple[list[str], np.ndarray]:
+        """Labels and (n, 2) probabilities (agent, customer)."""
+        agent = sentence_agent_probability(list(texts), self.head, self.cues)
+        return ["agent" if p > 0.5 else "customer" for p in agent], np.stack([agent, 1 - agent], axis=1)
+
+
 def decode_parties(agent_probability: np.ndarray, questions: Sequence[bool]) -> list[Role]:
     """Most likely agent/customer sequence (Viterbi); `questions[i]`: sentence i ends with '?'."""
     emit = np.log(np.clip(np.stack([agent_probability, 1 - agent_probability], axis=1), 1e-6, 1))
