@@ -24,7 +24,6 @@ import numpy as np
 from callscope.config import Settings
 from callscope.conversation import Speaker, Word
 from callscope.nlp.role_words import RoleByWords, role_examples
-from callscope.nlp.taxonomy import load_taxonomy
 from callscope.pipeline.one_voice import sentence_agent_probability, sentences, split_one_voice
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,7 +78,7 @@ def main() -> None:
     args = parser.parse_args()
     items = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines() if line.strip()]
     settings = Settings()
-    head = RoleByWords(*role_examples(settings.roles.examples_path(), load_taxonomy(settings.enrich.taxonomy_path())))
+    head = RoleByWords(*role_examples(settings))
     texts = [item["text"] for item in items]
     routes = {"head": head.agent_probability(texts),
               "head + phrase cues": sentence_agent_probability(texts, head, settings.roles)}

@@ -412,14 +412,12 @@ def eval_roles(
     """Agent-or-customer accuracy of single sentences, as mono calls heard as one voice are split."""
     from callscope.evaluation.classification import evaluate
     from callscope.nlp.role_words import RoleByWords, role_examples
-    from callscope.nlp.taxonomy import load_taxonomy
     from callscope.pipeline.one_voice import SentenceRoles
 
     settings = settings_from(config)
     try:
         with err.status("Loading the embedder and learning the role examples"):
-            examples = role_examples(settings.roles.examples_path(), load_taxonomy(settings.enrich.taxonomy_path()))
-            classifier = SentenceRoles(RoleByWords(*examples), settings.roles)
+            classifier = SentenceRoles(RoleByWords(*role_examples(settings)), settings.roles)
         result = evaluate(data, classifier, text_field, label_field)
     except CallscopeError as exc:
         fail(str(exc), EXIT_USAGE)

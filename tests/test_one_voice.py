@@ -13,7 +13,6 @@ from callscope.config import RoleSettings, Settings, SpeakerSettings
 from callscope.conversation import Speaker, Word
 from callscope.errors import ConfigError
 from callscope.nlp.role_words import RoleByWords, load_role_examples, role_examples
-from callscope.nlp.taxonomy import load_taxonomy
 from callscope.pipeline.one_voice import (EVIDENCE, decode_parties, sentence_agent_probability, sentences,
                                           split_one_voice, two_parties_allowed)
 
@@ -47,8 +46,7 @@ def words_of(lines: list[str], pause: float = 0.6) -> list[Word]:
 @pytest.fixture(scope="module")
 def agent_probability():
     settings = Settings()
-    taxonomy = load_taxonomy(settings.enrich.taxonomy_path())
-    head = RoleByWords(*role_examples(settings.roles.examples_path(), taxonomy))
+    head = RoleByWords(*role_examples(settings))
     return lambda texts: sentence_agent_probability(texts, head, settings.roles)
 
 

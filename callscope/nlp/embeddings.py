@@ -104,6 +104,7 @@ class VaderFeatures:
 
 
 _BACKENDS = {"minilm": MiniLMEmbedder, "use": USEEmbedder, "vader": VaderFeatures}
+MULTILINGUAL = frozenset({"use"})   # backends that cover languages other than English
 _remembered = threading.local()
 
 
@@ -137,6 +138,16 @@ def remembering() -> Iterator[None]:
         yield
     finally:
         _remembered.vectors = None
+
+
+def unit(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length, so a dot product is a cosine."""
+    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
+
+
+def unit_embeddings(embedder, texts: Sequence[str]) -> np.ndarray:
+    """`embedder`'s float32 embeddings of `texts`, scaled to unit length."""
+    return unit(np.asarray(embedder.encode(list(texts)), np.float32))
 
 
 @lru_cache(maxsize=None)

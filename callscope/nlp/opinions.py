@@ -19,9 +19,9 @@ from typing import Sequence
 
 import numpy as np
 
-from callscope.nlp.embeddings import get_embedder
+from callscope.nlp.embeddings import MULTILINGUAL, get_embedder, unit, unit_embeddings
 from callscope.nlp.language import detect_language
-from callscope.nlp.reasons import DEFAULT_EMBEDDERS, MULTILINGUAL
+from callscope.nlp.reasons import DEFAULT_EMBEDDERS
 from callscope.nlp.taxonomy import Taxonomy
 
 POLARITIES = ("negative", "neutral", "positive")
@@ -59,10 +59,6 @@ GENERAL_OPINIONS = {
         "it didn't live up to expectations", "ça n'a pas répondu à mes attentes",
         "ce n'est pas à la hauteur de mes attentes"),
 }
-
-
-def unit(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
 
 
 def features(blocks: Sequence[np.ndarray], indices: Sequence[int]) -> np.ndarray:
@@ -120,7 +116,7 @@ class OpinionModel:
 
     def embed(self, texts: Sequence[str]) -> list[np.ndarray]:
         """Unit embeddings of `texts`, one block per embedder."""
-        return [unit(np.asarray(e.encode(list(texts)), np.float32)) for e in self.embedders]
+        return [unit_embeddings(e, texts) for e in self.embedders]
 
     def opinions(self, blocks: Sequence[np.ndarray], language: str) -> np.ndarray:
         """(n, 3) softmax over the cosines to the negative, neutral and positive prototypes."""

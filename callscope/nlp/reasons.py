@@ -22,10 +22,10 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
+from callscope.nlp.embeddings import MULTILINGUAL, unit, unit_embeddings
 from callscope.nlp.language import detect_language
 from callscope.nlp.taxonomy import DEFAULT_TAXONOMY, UNKNOWN, Taxonomy, load_taxonomy
 
-MULTILINGUAL = frozenset({"use"})   # embedder names that cover languages other than English
 # Calibration fitted on CLINC150 val + oos_val, 10 examples per intent (benchmarks/
 # bench_reasons_clinc.py --calibrate, run per embedder and for both): P(in scope) =
 # sigmoid(SIM_SLOPE * (cosine - centre)), centre = the mean SIM_CENTRE of the route's embedders;
@@ -66,10 +66,6 @@ class CallReasons:
     stated_by: str | None = None        # "customer", or "agent" when only the agent's words gave it
 
 
-def _unit(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
-
-
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -82,7 +78,7 @@ class _Route:
         self.indices = indices
         blocks = [blocks[i] for i in indices]
         self.centre = float(np.mean([SIM_CENTRE.get(names[i], DEFAULT_SIM_CENTRE) for i in indices]))
-        self.prototypes = [_unit(np.stack([
+        self.prototypes = [unit(np.stack([
             block[(labels == r) & ~is_description].mean(0)
             + DESCRIPTION_WEIGHT * block[(labels == r) & is_description].mean(0)
             for r in range(labels.max() + 1)])) for block in blocks]
@@ -136,7 +132,7 @@ class ReasonClassifier:
                         for key, indices in routes.items()}
 
     def _embed(self, texts: Sequence[str]) -> list[np.ndarray]:
-        return [_unit(np.asarray(e.encode(list(texts)), np.float32)) for e in self.embedders]
+        return [unit_embeddings(e, texts) for e in self.embedders]
 
     def _scores(self, texts: Sequence[str], language: str | None):
         n = len(texts)

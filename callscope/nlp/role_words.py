@@ -15,10 +15,10 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
-from callscope.config import read_yaml
+from callscope.config import Settings, read_yaml
 from callscope.errors import ConfigError
-from callscope.nlp.embeddings import get_embedder
-from callscope.nlp.taxonomy import Taxonomy
+from callscope.nlp.embeddings import get_embedder, unit_embeddings
+from callscope.nlp.taxonomy import load_taxonomy
 
 EMBEDDER = "use"
 
@@ -32,10 +32,11 @@ def load_role_examples(path: Path) -> tuple[list[str], list[str]]:
     return lists[0], lists[1]
 
 
-def role_examples(path: Path, taxonomy: Taxonomy) -> tuple[list[str], list[str]]:
-    """Agent and customer training sentences: the file's, plus the taxonomy's reason examples
-    on the customer side."""
-    agent, customer = load_role_examples(path)
+def role_examples(settings: Settings) -> tuple[list[str], list[str]]:
+    """Agent and customer training sentences: the role examples file's, plus the taxonomy's reason
+    examples on the customer side."""
+    agent, customer = load_role_examples(settings.roles.examples_path())
+    taxonomy = load_taxonomy(settings.enrich.taxonomy_path())
     return agent, customer + [text for reason in taxonomy.reasons for text in reason.examples]
 
 
@@ -47,15 +48,11 @@ class RoleByWords:
         labels = np.array([1] * len(agent) + [0] * len(customer))
         with threadpool_limits(1):
             self._head = LogisticRegression(class_weight="balanced", max_iter=2000).fit(
-                self._embed(agent + customer), labels)
-
-    def _embed(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = self._embedder.encode(list(texts))
-        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+                unit_embeddings(self._embedder, agent + customer), labels)
 
     def agent_probability(self, texts: Sequence[str]) -> np.ndarray:
         """P(the agent said it) for each text."""
         if not texts:
             return np.zeros(0)
         with threadpool_limits(1):
-            return self._head.predict_proba(self._embed(texts))[:, 1]
+            return self._head.predict_proba(unit_embeddings(self._embedder, texts))[:, 1]

@@ -26,9 +26,9 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from callscope.conversation import Signal, Utterance
+from callscope.nlp.embeddings import MULTILINGUAL, unit_embeddings
 
 MIN_SEMANTIC_WORDS = 3
-MULTILINGUAL = ("use",)   # embedders that cover languages other than English
 NEGATORS = frozenset({"not", "never", "no", "nor", "pas", "jamais", "ne", "aucun", "aucune"})
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _CLAUSE_BREAK = re.compile(r"[,;:]|\s(?:and|but|so|because|et|mais|donc|car)\s", re.I)
@@ -80,10 +80,6 @@ class Phrase:
                    for at in ([last] if self.at_end else range(last + 1)) if at >= 0)
 
 
-def _unit(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
-
-
 @dataclass(frozen=True)
 class _Hit:
     kind: str
@@ -103,18 +99,14 @@ class SignalDetector:
         self.examples = [(kind, text) for kind, items in examples.items() for text in items]
         kinds = [kind for kind, _ in self.examples]
         self._columns = {kind: np.array([i for i, k in enumerate(kinds) if k == kind]) for kind in dict.fromkeys(kinds)}
-        self._example_vectors = [self._embed(e, [text for _, text in self.examples]) for e in self.embedders]
-
-    @staticmethod
-    def _embed(embedder, texts: Sequence[str]) -> np.ndarray:
-        return _unit(np.asarray(embedder.encode(list(texts)), np.float32))
+        self._example_vectors = [unit_embeddings(e, [text for _, text in self.examples]) for e in self.embedders]
 
     def _similarity(self, sentences: list[str], english: bool) -> np.ndarray:
         """(len(sentences), len(examples)) cosine, averaged over the embedders of the route."""
         use = [i for i, e in enumerate(self.embedders) if english or getattr(e, "name", "") in MULTILINGUAL]
         if not use or not self.examples:
             return np.zeros((len(sentences), len(self.examples)))
-        return np.mean([self._embed(self.embedders[i], sentences) @ self._example_vectors[i].T for i in use], axis=0)
+        return np.mean([unit_embeddings(self.embedders[i], sentences) @ self._example_vectors[i].T for i in use], axis=0)
 
     def detect(self, utterances: Sequence[Utterance], indices: Sequence[int], language: str | None) -> list[Signal]:
         """Signals in the utterances at `indices` (the customer's), in time order.

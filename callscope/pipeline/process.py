@@ -10,7 +10,6 @@ from callscope.config import Settings
 from callscope.conversation import Conversation, Processing, Segment, Speaker, Track, Turn
 from callscope.manifest import now
 from callscope.nlp.role_words import RoleByWords, role_examples
-from callscope.nlp.taxonomy import load_taxonomy
 from callscope.pipeline.align import (build_utterances, find_overtalk, label_words, label_words_by_turns,
                                       speech_intervals, talk_seconds, track_speakers)
 from callscope.pipeline.audio import DecodedAudio, load_audio
@@ -37,9 +36,7 @@ class CallProcessor:
         self.settings = settings
         self.enricher = Enricher(settings.enrich) if settings.enrich.enabled else None
         # Read now, so a bad examples file or taxonomy stops the run before any call; learnt when first needed.
-        self._role_examples = (role_examples(settings.roles.examples_path(),
-                                             load_taxonomy(settings.enrich.taxonomy_path()))
-                               if settings.roles.by_words else None)
+        self._role_examples = role_examples(settings) if settings.roles.by_words else None
         self.transcriber = Transcriber(settings.asr, jobs)
         self._diariser = None
         self._diariser_lock = threading.Lock()
@@ -80,15 +77,15 @@ class CallProcessor:
                          warnings: list[str]) -> tuple[list[Speaker], list[Turn]]:
         """Agent and customer of a mono call diarised as one voice, told apart by their words."""
         roles = self.settings.roles
+        words = [w for s in segments for w in s.words]
         with self._role_head_lock:
             if self._role_head is None:
                 self._role_head = RoleByWords(*self._role_examples)
-            split = split_one_voice([w for s in segments for w in s.words], speakers[0],
+            split = split_one_voice(words, speakers[0],
                                     lambda texts: sentence_agent_probability(texts, self._role_head, roles))
         if split is None:
             return speakers, turns
         warnings.append(EVIDENCE)
-        words = (w for s in segments for w in s.words)
         return split, [Turn(start=a, end=b, speaker=s) for a, b, s in speech_intervals(words)]
 
     def process(self, item: InputFile, sha256: str) -> Conversation:
