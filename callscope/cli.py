@@ -280,9 +280,14 @@ def eval_asr(
               f"(S {result['substitutions']}, D {result['deletions']}, I {result['insertions']}), model {result['model']}")
 
 
+EvalData = typer.Option(..., "--data", exists=False, dir_okay=False, help="JSONL file of labelled texts.")
+EvalModel = typer.Option(None, "--model", "-m", help="heads, or a transformers model path or hub name "
+                                                     "(default: enrich.<task>_model of the config).")
+
+
 @eval_app.command("reasons")
 def eval_reasons(
-    data: Path = typer.Argument(..., help="JSONL file of labelled texts."),
+    data: Path = EvalData,
     text_field: str = typer.Option("text", "--text-field"),
     label_field: str = typer.Option("label", "--label-field"),
     taxonomy: Optional[Path] = typer.Option(None, "--taxonomy", help="Taxonomy YAML (default configs/taxonomy.yaml)."),
@@ -336,6 +341,7 @@ def print_figures(result: dict, what: str) -> None:
 def _eval_text_classifier(task: str, data: Path, text_field: str, label_field: str, model: Optional[str],
                           config: Optional[Path], as_json: bool, opinions: bool = False) -> None:
     from callscope.evaluation.classification import evaluate
+    from callscope.nlp.answers import AnswerWordsAside
     from callscope.nlp.textclf import load_text_classifier
 
     settings = settings_from(config).enrich
@@ -349,6 +355,7 @@ def _eval_text_classifier(task: str, data: Path, text_field: str, label_field: s
 
                 model_opinions = OpinionModel(load_taxonomy(settings.taxonomy_path()))
                 classifier = OpinionAdjusted(classifier, model_opinions, settings.opinion_weight)
+            classifier = AnswerWordsAside(classifier)     # as `callscope run` reads utterances
         with Progress(console=err, transient=True) as progress:
             bar = progress.add_task(f"Classifying ({task})", total=None)
             result = evaluate(data, classifier, text_field, label_field,
@@ -366,10 +373,6 @@ def _eval_text_classifier(task: str, data: Path, text_field: str, label_field: s
     print_figures(result, task)
 
 
-EvalData = typer.Option(..., "--data", exists=False, dir_okay=False, help="JSONL file of labelled texts.")
-EvalModel = typer.Option(None, "--model", "-m", help="heads, or a transformers model path or hub name "
-                                                     "(default: enrich.<task>_model of the config).")
-
 
 @eval_app.command("sentiment")
 def eval_sentiment(
@@ -379,7 +382,7 @@ def eval_sentiment(
     model: Optional[str] = EvalModel,
     opinions: bool = typer.Option(True, "--opinions/--no-opinions",
                                   help="Mix in the taxonomy's opinion model as `callscope run` does "
-                                       "(enrich.opinion_weight); --no-opinions: the model alone."),
+                                       "(enrich.opinion_weight); --no-opinions: without it."),
     config: Optional[Path] = ConfigOption,
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:

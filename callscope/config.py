@@ -38,6 +38,7 @@ class AsrSettings(_Strict):
     vad: bool = True
     vad_threshold: float = Field(0.25, gt=0, lt=1)
     vad_min_silence_ms: int = Field(2000, ge=0)
+    recover_skipped: bool = True    # hear again, without VAD, speech the VAD skipped (pipeline/recover.py)
     condition_on_previous_text: bool = False
     cpu_threads: int = Field(0, ge=0)
     hotwords: list[str] = []   # names Whisper should expect (off by default: see docs/benchmarks.md)

@@ -99,11 +99,11 @@ def test_eval_reasons_uses_the_shared_figures(tmp_path):
             {"text": "I'd like to reset my password", "label": "password_reset"},
             {"text": "what's the capital of Peru", "label": "oos"}]
     path = write_jsonl(tmp_path / "r.jsonl", rows)
-    result = runner.invoke(app, ["eval", "reasons", str(path), "--json"])
+    result = runner.invoke(app, ["eval", "reasons", "--data", str(path), "--json"])
     assert result.exit_code == 0, result.output
     found = json.loads(result.stdout)
     assert (found["n"], found["n_in_scope"], found["n_out_of_scope"]) == (3, 2, 1)
     assert set(found["per_class"]) >= {"parcel_late", "password_reset"} and found["confusion"]["labels"]
-    result = runner.invoke(app, ["eval", "reasons", str(path)])
+    result = runner.invoke(app, ["eval", "reasons", "--data", str(path)])
     text = " ".join(result.stdout.split())     # the table and line are wrapped to the terminal
     assert result.exit_code == 0 and "out of scope: 1," in text and "Per class" in text

@@ -14,6 +14,7 @@ import yaml
 
 from callscope.errors import CallscopeError, ConfigError
 from callscope.evaluation.reasons import evaluate
+from callscope.nlp.language import detect_language
 from callscope.nlp.reasons import load_classifier
 from callscope.nlp.taxonomy import UNKNOWN, load_taxonomy
 
@@ -113,7 +114,8 @@ def test_default_taxonomy_is_complete():
     assert 20 <= len(taxonomy.reasons) <= 40
     assert {r.family for r in taxonomy.reasons} == {"assistance", "selfcare", "avoidable", "mandatory"}
     assert set(REQUIRED) <= {r.id for r in taxonomy.reasons}
-    assert all(8 <= len(r.examples) <= 13 for r in taxonomy.reasons)
+    assert all(13 <= len(r.examples) <= 18 for r in taxonomy.reasons)
+    assert all(sum(detect_language(e) == "fr" for e in r.examples) >= 5 for r in taxonomy.reasons)  # French calls
     assert any(r.sales_opportunity for r in taxonomy.reasons)
     assert all(r.model_extra.get("proactive_action") for r in taxonomy.reasons if r.family == "avoidable")
     assert 8 <= len(taxonomy.aspects) <= 12

@@ -18,6 +18,7 @@ from threadpoolctl import threadpool_limits
 
 from callscope.config import EnrichSettings
 from callscope.conversation import Analysis, ContactReason, Conversation, ReasonScore, Utterance
+from callscope.nlp.answers import AnswerWordsAside
 from callscope.nlp.aspects import AspectAnalyzer
 from callscope.nlp.embeddings import get_embedder, remembering
 from callscope.nlp.language import detect_language
@@ -70,12 +71,14 @@ class Enricher:
         self.taxonomy = load_taxonomy(settings.taxonomy_path())
         # load and verify the classifiers and their feature models now, not on the first call
         classifier = load_text_classifier("sentiment", settings.sentiment_model, settings.sentiment_labels)
-        self.emotion = load_text_classifier("emotion", settings.emotion_model, settings.emotion_labels)
-        for model in (classifier, self.emotion):
+        emotion = load_text_classifier("emotion", settings.emotion_model, settings.emotion_labels)
+        for model in (classifier, emotion):
             model.predict(["Thank you."])
         self._embedders = [get_embedder(name) for name in DEFAULT_EMBEDDERS]
         opinions = OpinionModel(self.taxonomy, self._embedders)
-        self.sentiment = OpinionAdjusted(classifier, opinions, settings.opinion_weight)
+        # utterances are read without their leading answer words ("No, that's all."): nlp/answers.py
+        self.sentiment = AnswerWordsAside(OpinionAdjusted(classifier, opinions, settings.opinion_weight))
+        self.emotion = AnswerWordsAside(emotion)
         self.reasons = ReasonClassifier(self.taxonomy, self._embedders)
         self.aspects = AspectAnalyzer(self.taxonomy, classifier, self._embedders, opinions=opinions)
         signals = settings.signals

@@ -18,8 +18,9 @@ from callscope.pipeline.enrich import Enricher
 from callscope.pipeline.ingest import InputFile
 from callscope.pipeline.one_voice import (EVIDENCE, sentence_agent_probability, split_one_voice,
                                           two_parties_allowed)
+from callscope.pipeline.recover import channel_speech, merge_stretches, recover_skipped_speech
 from callscope.pipeline.roles import assign_roles
-from callscope.pipeline.transcribe import Transcriber
+from callscope.pipeline.transcribe import Transcriber, TrackTranscript
 from callscope.redact import redact_conversation
 
 
@@ -35,7 +36,7 @@ class CallProcessor:
     def __init__(self, settings: Settings, jobs: int = 1):
         self.settings = settings
         self.enricher = Enricher(settings.enrich) if settings.enrich.enabled else None
-        # Read now, so a bad examples file or taxonomy stops the run before any call; learnt when first needed.
+        # Read now, so a bad examples file stops the run before any call; the head is learnt when first needed.
         self._role_examples = role_examples(settings) if settings.roles.by_words else None
         self.transcriber = Transcriber(settings.asr, jobs)
         self._diariser = None
@@ -65,8 +66,20 @@ class CallProcessor:
         turns = [Turn(start=a, end=b, speaker=s) for a, b, s in speech_intervals(w for g in segments for w in g.words)]
         return segments, speakers, turns
 
-    def _speakers_by_diarisation(self, audio: DecodedAudio, segments: list[Segment]):
+    def _recover(self, audio: DecodedAudio, transcripts: list[TrackTranscript], segments: list[Segment],
+                 speech: list[list[tuple[float, float]]]) -> list[Segment]:
+        """Segments with the speech each track's VAD skipped heard again (recover.py); `speech`: per track."""
+        if not (self.settings.asr.vad and self.settings.asr.recover_skipped):
+            return segments
+        for index, samples in enumerate(audio.tracks):
+            segments, _ = recover_skipped_speech(self.transcriber, samples, index, transcripts[index].language,
+                                                 segments, speech[index])
+        return segments
+
+    def _speakers_by_diarisation(self, audio: DecodedAudio, transcripts: list[TrackTranscript],
+                                 segments: list[Segment]):
         turns, exclusive = self._diarise(audio)
+        segments = self._recover(audio, transcripts, segments, [merge_stretches((t.start, t.end) for t in turns)])
         label_words_by_turns(segments, [(t.start, t.end, t.speaker) for t in exclusive])
         if not exclusive:
             label_words(segments)
@@ -101,9 +114,12 @@ class CallProcessor:
         segments = sorted((s for t in transcripts for s in t.segments), key=lambda s: (s.start, s.track))
         by_channel = len(audio.tracks) > 1 or not settings.speakers.diarise
         if by_channel:
+            margin = settings.audio.bleed_margin_db
+            segments = self._recover(audio, transcripts, segments,
+                                     [channel_speech(audio.tracks, i, margin) for i in range(len(audio.tracks))])
             segments, speakers, turns = self._speakers_by_channel(audio, segments, warnings)
         else:
-            segments, speakers, turns = self._speakers_by_diarisation(audio, segments)
+            segments, speakers, turns = self._speakers_by_diarisation(audio, transcripts, segments)
             if len(speakers) == 1 and settings.roles.by_words and two_parties_allowed(settings.speakers):
                 speakers, turns = self._split_one_voice(segments, speakers, turns, warnings)
         clock["diarise"] = perf_counter()

@@ -24,6 +24,7 @@ class TrackTranscript:
 
 
 RANDOM_SEED = 0
+LOG_PROB_THRESHOLD, NO_SPEECH_THRESHOLD = -1.0, 0.6   # faster-whisper's defaults
 
 
 def whisper_options(settings: AsrSettings) -> dict:
@@ -70,23 +71,37 @@ class Transcriber:
     def transcribe(self, samples: np.ndarray, track: int) -> TrackTranscript:
         """Segments with words for one 16 kHz track."""
         segments, info = self.model.transcribe(samples, **self.options)
-        result = [
-            Segment(
-                track=track,
-                start=round(seg.start, 3),
-                end=round(seg.end, 3),
-                text=seg.text.strip(),
-                avg_logprob=round(seg.avg_logprob, 4),
-                no_speech_prob=round(seg.no_speech_prob, 4),
-                words=[
-                    Word(start=round(w.start, 3), end=round(w.end, 3), text=w.word.strip(),
-                         probability=round(w.probability, 4), track=track)
-                    for w in (seg.words or []) if w.word.strip()
-                ],
-            )
-            for seg in segments
-        ]
+        result = _segments(segments, track)
         speech = info.duration_after_vad if self.settings.vad else info.duration
         language = info.language if result or self.settings.language else None
         return TrackTranscript(result, language, round(info.language_probability, 4) if language else None,
                                round(speech, 3))
+
+    def transcribe_without_vad(self, samples: np.ndarray, track: int, language: str | None) -> list[Segment]:
+        """Segments of 16 kHz audio heard without VAD, in `language` (None: detected), keeping only
+        those Whisper is sure of: average log-probability and no-speech probability both within
+        Whisper's own thresholds (faster-whisper drops a segment only when both fail)."""
+        options = {**self.options, "vad_filter": False, "language": language or self.settings.language}
+        segments, _ = self.model.transcribe(samples, **options)
+        return [s for s in _segments(segments, track)
+                if s.avg_logprob >= LOG_PROB_THRESHOLD and s.no_speech_prob <= NO_SPEECH_THRESHOLD]
+
+
+def _segments(segments, track: int) -> list[Segment]:
+    """faster-whisper's segments as ours, without empty words."""
+    return [
+        Segment(
+            track=track,
+            start=round(seg.start, 3),
+            end=round(seg.end, 3),
+            text=seg.text.strip(),
+            avg_logprob=round(seg.avg_logprob, 4),
+            no_speech_prob=round(seg.no_speech_prob, 4),
+            words=[
+                Word(start=round(w.start, 3), end=round(w.end, 3), text=w.word.strip(),
+                     probability=round(w.probability, 4), track=track)
+                for w in (seg.words or []) if w.word.strip()
+            ],
+        )
+        for seg in segments
+    ]

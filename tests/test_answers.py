@@ -1,0 +1,42 @@
+"""Answer words ("No," "Yes," "Non,") are read as replies, not as feelings (real bundled heads)."""
+
+import pytest
+
+from callscope.config import EnrichSettings
+from callscope.nlp.answers import without_answer_words
+from callscope.pipeline.enrich import Enricher
+from tests.test_enrich import conversation, said
+
+
+@pytest.mark.parametrize("text, rest", [
+    ("No, that's it.", "that's it."),
+    ("Yes, yes, that's right.", "that's right."),
+    ("Non, c'est tout, merci.", "c'est tout, merci."),
+    ("Okay.", ""),
+    ("No one has called me back.", "No one has called me back."),   # a determiner, not an answer
+    ("No way!", "No way!"),
+    ("Right, I'm escalating this.", "I'm escalating this."),
+])
+def test_leading_answer_words_are_set_aside(text, rest):
+    assert without_answer_words(text) == rest
+
+
+@pytest.fixture(scope="module")
+def enricher() -> Enricher:
+    return Enricher(EnrichSettings())
+
+
+def test_closing_replies_are_neutral_and_complaints_after_an_answer_word_stay_negative(enricher):
+    call = conversation([
+        said("A", "agent", 0.0, 2.0, "Is there anything else I can help with?"),
+        said("C", "customer", 2.5, 4.0, "No, that's it."),
+        said("A", "agent", 4.5, 6.0, "Is that the right address?"),
+        said("C", "customer", 6.5, 8.0, "Non, c'est tout."),
+        said("A", "agent", 8.5, 10.0, "Has it been sorted?"),
+        said("C", "customer", 10.5, 14.0, "No, it's still broken and nobody has called me back. This is ridiculous."),
+    ])
+    enricher.enrich(call)
+    closing, french_closing, complaint = (call.utterances[i] for i in (1, 3, 5))
+    assert closing.sentiment == "neutral" and abs(closing.sentiment_score) < 0.3
+    assert french_closing.sentiment == "neutral" and abs(french_closing.sentiment_score) < 0.3
+    assert complaint.sentiment == "negative"
