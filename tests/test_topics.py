@@ -27,8 +27,9 @@ SETTINGS = TopicSettings()
 
 
 # The corpus is drawn from a frozen copy of the default taxonomy (as of a0a2f39), so that editing the
-# shipped examples does not reshuffle it. (From the taxonomy with 5 French examples per reason, the
-# seed-1 night gave 4 topics for 5 reasons, store_info split 54/46: noted in the issue.)
+# shipped examples does not reshuffle it: the checks below hold for this seed-1 corpus, while on
+# other draws (seeds 2 and 3, or seed 1 from today's taxonomy) parcel_late and store_info ("where
+# is ...") share a topic, and French calls, embedded by the English MiniLM, form one topic of their own.
 FROZEN_TAXONOMY = Path(__file__).parent / "fixtures" / "topics_taxonomy.yaml"
 
 
