@@ -5,7 +5,8 @@ benchmarks/data/cs_calls_dev.jsonl and cs_calls.jsonl (test): 60 short contact-c
 by the helper that wrote them (apart from the sample calls and every other set). Each call goes
 through the enrichment stage as `callscope run` would give it (words timed at WORD_SECONDS each);
 the figures are the direction (negative or not, as tests/test_sample_calls.py checks it),
-3-class accuracy and macro-F1, for several `enrich.negative_weight` values. Dev chose the weight;
+3-class accuracy and macro-F1, for several `enrich.negative_weight` values (at the configured
+threshold, `enrich.sentiment_threshold`). Dev chose the weight and the threshold;
 test is reported.
 
     python benchmarks/bench_call_sentiment.py [--weights 1,1.5,2,3] [--json FILE]
