@@ -28,6 +28,7 @@ import numpy as np
 from callscope.config import TopicSettings
 from callscope.errors import CallscopeError
 from callscope.files import atomic_write_text
+from callscope.nlp.embeddings import unit, unit_embeddings
 
 STATE_FILE = "topics.json"
 STATE_FORMAT = 1
@@ -81,10 +82,6 @@ class Assignment:
 def clean(text: str) -> str:
     """Text without redaction placeholders and extra spaces."""
     return " ".join(_PLACEHOLDER.sub(" ", text).split())
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    return (x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)).astype(np.float32)
 
 
 def choose_embedder(documents: Sequence[Document], settings: TopicSettings) -> str:
@@ -177,7 +174,7 @@ class TopicModel:
         """Per embedding, the most similar topic's id when the cosine reaches `threshold`, else -1."""
         if not self.topics or not len(embeddings):
             return np.full(len(embeddings), OUTLIER, np.int64)
-        sims = _unit(embeddings) @ self.centroids.T
+        sims = unit(embeddings) @ self.centroids.T
         best = sims.argmax(1)
         return np.where(sims[np.arange(len(best)), best] >= threshold, self.ids[best], OUTLIER)
 
@@ -188,7 +185,7 @@ class TopicModel:
         With fewer than `settings.min_documents` documents nothing new is looked for:
         each document only goes to its nearest existing topic (or stays an outlier).
         """
-        embeddings = _unit(np.asarray(embeddings, np.float32))
+        embeddings = unit(np.asarray(embeddings, np.float32))
         known = {t.topic_id for t in self.topics}
         result = np.full(len(documents), OUTLIER, np.int64)
         if len(documents) >= settings.min_documents:
@@ -197,7 +194,7 @@ class TopicModel:
             existing = self.centroids
             for cluster in sorted(keywords):
                 members = np.flatnonzero(labels == cluster)
-                centroid = _unit(embeddings[members].mean(0))
+                centroid = unit(embeddings[members].mean(0))
                 if len(existing) and (existing @ centroid).max() >= settings.new_topic_similarity:
                     continue        # a known theme: its documents go to their nearest topics below
                 topic = self._new_topic(keywords[cluster], centroid, documents, embeddings, members, embedder,
@@ -264,7 +261,7 @@ def _quote(documents: Sequence[Document], centroid: np.ndarray, embedder) -> str
     long_enough = [u for u in candidates if len(u.split()) >= QUOTE_MIN_WORDS] or candidates
     if not long_enough:
         return ""
-    best = long_enough[int(np.argmax(_unit(embedder.encode(long_enough)) @ centroid))]
+    best = long_enough[int(np.argmax(unit_embeddings(embedder, long_enough) @ centroid))]
     return best if len(best) <= QUOTE_MAX_CHARS else best[:QUOTE_MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from callscope.conversation import Segment, join_words
-
-SAMPLE_RATE = 16000
+from callscope.pipeline.audio import SAMPLE_RATE
 
 
 def _level_db(samples: np.ndarray, start: float, end: float) -> float:

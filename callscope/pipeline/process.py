@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from time import perf_counter
+from typing import Callable
 
 from callscope import __version__
 from callscope.config import Settings
@@ -67,19 +68,21 @@ class CallProcessor:
         return segments, speakers, turns
 
     def _recover(self, audio: DecodedAudio, transcripts: list[TrackTranscript], segments: list[Segment],
-                 speech: list[list[tuple[float, float]]]) -> list[Segment]:
-        """Segments with the speech each track's VAD skipped heard again (recover.py); `speech`: per track."""
+                 speech_of: Callable[[int], list[tuple[float, float]]]) -> list[Segment]:
+        """Segments with the speech each track's VAD skipped heard again (recover.py); `speech_of(track)`
+        gives the track's stretches of speech, found only when this is on."""
         if not (self.settings.asr.vad and self.settings.asr.recover_skipped):
             return segments
         for index, samples in enumerate(audio.tracks):
             segments, _ = recover_skipped_speech(self.transcriber, samples, index, transcripts[index].language,
-                                                 segments, speech[index])
+                                                 segments, speech_of(index))
         return segments
 
     def _speakers_by_diarisation(self, audio: DecodedAudio, transcripts: list[TrackTranscript],
                                  segments: list[Segment]):
         turns, exclusive = self._diarise(audio)
-        segments = self._recover(audio, transcripts, segments, [merge_stretches((t.start, t.end) for t in turns)])
+        segments = self._recover(audio, transcripts, segments,
+                                 lambda _: merge_stretches((t.start, t.end) for t in turns))
         label_words_by_turns(segments, [(t.start, t.end, t.speaker) for t in exclusive])
         if not exclusive:
             label_words(segments)
@@ -114,9 +117,8 @@ class CallProcessor:
         segments = sorted((s for t in transcripts for s in t.segments), key=lambda s: (s.start, s.track))
         by_channel = len(audio.tracks) > 1 or not settings.speakers.diarise
         if by_channel:
-            margin = settings.audio.bleed_margin_db
-            segments = self._recover(audio, transcripts, segments,
-                                     [channel_speech(audio.tracks, i, margin) for i in range(len(audio.tracks))])
+            segments = self._recover(audio, transcripts, segments, lambda index: channel_speech(
+                audio.tracks, index, settings.audio.bleed_margin_db))
             segments, speakers, turns = self._speakers_by_channel(audio, segments, warnings)
         else:
             segments, speakers, turns = self._speakers_by_diarisation(audio, transcripts, segments)

@@ -15,8 +15,8 @@ from typing import Sequence
 import numpy as np
 
 from callscope.conversation import Segment, Word, join_words
+from callscope.pipeline.audio import SAMPLE_RATE
 
-SAMPLE_RATE = 16000
 FRAME = 0.02            # seconds per energy frame
 ABOVE_FLOOR_DB = 15.0   # a channel's voice: this far above its own noise floor (10th percentile)...
 BELOW_PEAK_DB = 40.0    # ...and no further than this below its loudest frame
@@ -120,10 +120,14 @@ def heard_again(transcriber, samples: np.ndarray, track: int, regions: Sequence[
                 words.append(word.model_copy(update={"start": on_track(word.start, place),
                                                      "end": on_track(word.end, place)}))
         if words:
-            segments.append(segment.model_copy(update={
-                "start": words[0].start, "end": words[-1].end, "words": words,
-                "text": join_words([w.text for w in words])}))
+            segments.append(_with_words(segment, words))
     return segments
+
+
+def _with_words(segment: Segment, words: list[Word]) -> Segment:
+    """The segment holding only `words`, its times and text following them."""
+    return segment.model_copy(update={"words": words, "start": words[0].start, "end": words[-1].end,
+                                      "text": join_words([w.text for w in words])})
 
 
 def _mean_probability(words: Sequence[Word]) -> float:
@@ -140,32 +144,29 @@ def replace_unheard(segments: list[Segment], regions: Sequence[Stretch],
     added = 0
     for region in regions:
         old = [w for w in old_words if _inside(w, region)]
-        new_segments = [s.model_copy(update={"words": [w for w in s.words if _inside(w, region)]}) for s in again]
-        new_segments = [s for s in new_segments if s.words]
+        new_segments = []
+        for segment in again:
+            inside = [w for w in segment.words if _inside(w, region)]
+            if inside:
+                new_segments.append(_with_words(segment, inside))
         new = [w for s in new_segments for w in s.words]
         if not new or (old and _mean_probability(new) <= _mean_probability(old)):
             continue
         replaced |= {id(w) for w in old}
         added += len(new) - len(old)
-        recovered += [s.model_copy(update={"start": s.words[0].start, "end": s.words[-1].end,
-                                           "text": join_words([w.text for w in s.words])}) for s in new_segments]
+        recovered += new_segments
     if not recovered:
         return segments, 0
     cuts = [s.start for s in recovered]
     kept = []
     for segment in segments:
         words = [w for w in segment.words if id(w) not in replaced]
-        if len(words) == len(segment.words) and not _spans_a_cut(words, cuts):
+        runs = _runs_between(words, cuts)     # a segment never spans words heard again
+        if len(runs) == 1 and len(words) == len(segment.words):
             kept.append(segment)
-            continue
-        for run in _runs_between(words, cuts):     # a segment never spans words heard again
-            kept.append(segment.model_copy(update={"words": run, "start": run[0].start, "end": run[-1].end,
-                                                   "text": join_words([w.text for w in run])}))
+        else:
+            kept += [_with_words(segment, run) for run in runs]
     return sorted(kept + recovered, key=lambda s: (s.start, s.track)), added
-
-
-def _spans_a_cut(words: Sequence[Word], cuts: Sequence[float]) -> bool:
-    return any(a.start < cut <= b.start for a, b in zip(words, words[1:]) for cut in cuts)
 
 
 def _runs_between(words: Sequence[Word], cuts: Sequence[float]) -> list[list[Word]]:
