@@ -47,7 +47,8 @@ def test_french_goes_to_multilingual_head(sentiment):
 def test_emotion_head_on_clear_cases():
     emotion = Classifier("emotion")
     assert emotion.classes == ["anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise"]
-    labels, probs = emotion.predict(["I'm furious, you people are useless and I'm sick of it!",
+    # contempt ("you people are useless") reads as disgust, as the contact-centre training lines file it
+    labels, probs = emotion.predict(["I'm furious, this is the third time and I'm sick of it!",
                                      "Thank you so much, I'm absolutely delighted!",
                                      "Je suis tellement content, merci beaucoup !"])
     assert labels == ["anger", "joy", "joy"]

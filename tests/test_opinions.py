@@ -12,14 +12,22 @@ from callscope.nlp.heads import Classifier
 from callscope.nlp.opinions import OpinionAdjusted, OpinionModel
 from callscope.nlp.taxonomy import DEFAULT_TAXONOMY, load_taxonomy
 
-FIXTURES = Path(__file__).parent / "fixtures"
-# Floors below the accuracy measured with opinion_weight 0.5 (docs/metrics.md): en 0.867, fr 0.967.
-FLOORS = {"en": 0.82, "fr": 0.85}
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+HELD_OUT = ROOT / "benchmarks" / "data" / "cs_sentiment.jsonl"
+# Floors below the accuracy measured with opinion_weight 0.5 on the held-out sentences
+# (docs/metrics.md): en 0.917, fr 0.875.
+FLOORS = {"en": 0.85, "fr": 0.8}
+
+
+def labelled(path: Path, lang: str | None = None) -> tuple[list[str], list[str]]:
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+    rows = [r for r in rows if lang in (None, r.get("lang"))]
+    return [r["text"] for r in rows], [r["label"] for r in rows]
 
 
 def fixture(lang: str) -> tuple[list[str], list[str]]:
-    rows = [json.loads(line) for line in (FIXTURES / f"sentiment_cs_{lang}.jsonl").read_text("utf-8").splitlines()]
-    return [r["text"] for r in rows], [r["label"] for r in rows]
+    return labelled(FIXTURES / f"sentiment_cs_{lang}.jsonl")
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +42,8 @@ def opinions() -> OpinionModel:
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_opinions_lift_customer_service_accuracy_above_the_head(head, opinions, lang):
-    texts, labels = fixture(lang)
+    """On customer-service sentences neither the heads nor the opinion weight were chosen on."""
+    texts, labels = labelled(HELD_OUT, lang)
     adjusted = OpinionAdjusted(head, opinions, 0.5)
     predicted, probs = adjusted.predict(texts)
     np.testing.assert_allclose(probs.sum(axis=1), 1, atol=1e-5)
@@ -44,7 +53,8 @@ def test_opinions_lift_customer_service_accuracy_above_the_head(head, opinions, 
 
 
 def test_complaints_without_emotive_words_are_found(head, opinions):
-    """The heads' main miss on call speech is a factual complaint read as neutral (MODEL_CARD.md)."""
+    """Factual complaints ("The parcel was late again.") read as neutral by heads trained on tweets
+    alone (MODEL_CARD.md) are found, with or without the opinion model."""
     texts, labels = map(list, zip(*[pair for lang in ("en", "fr") for pair in zip(*fixture(lang))]))
     adjusted = OpinionAdjusted(head, opinions, 0.5).predict(texts)[0]
     plain = head.predict(texts)[0]
@@ -52,7 +62,7 @@ def test_complaints_without_emotive_words_are_found(head, opinions):
     def recall(predicted: list[str], cls: str) -> float:
         return np.mean([p == cls for p, y in zip(predicted, labels) if y == cls])
 
-    assert recall(adjusted, "negative") > recall(plain, "negative") + 0.1
+    assert recall(plain, "negative") >= 0.9 and recall(adjusted, "negative") >= 0.9
     assert recall(adjusted, "positive") >= recall(plain, "positive") - 0.05
 
 

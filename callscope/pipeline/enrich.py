@@ -47,8 +47,8 @@ def customer_indices(utterances: Sequence[Utterance]) -> tuple[list[int], bool]:
 def overall_sentiment(scores: np.ndarray, seconds: np.ndarray, negative_weight: float,
                       threshold: float) -> tuple[str, float]:
     """Label and score of the customer's whole call: the speech-time weighted mean of the utterance
-    scores, negative ones weighted `negative_weight` times more (a complaint is not undone by a
-    polite "thanks, bye"); positive / negative at or beyond +-`threshold`, neutral between."""
+    scores, negative ones weighted `negative_weight` times more (1: as much as the others; see
+    docs/metrics.md); positive / negative at or beyond +-`threshold`, neutral between."""
     weights = seconds * np.where(scores < 0, negative_weight, 1.0)
     score = float(weights @ scores / weights.sum())
     label = "positive" if score >= threshold else "negative" if score <= -threshold else "neutral"
