@@ -3,6 +3,7 @@ built and saved by the test, loaded offline by path."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ from transformers import BertConfig, BertForSequenceClassification, BertTokenize
 
 from callscope.config import Settings
 from callscope.errors import ConfigError, ModelError
-from callscope.nlp.heads import Classifier
+from callscope.nlp.heads import HEADS_DIR, Classifier
 from callscope.nlp.textclf import TextClassifier, label_map, load_text_classifier
 
 VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "parcel", "was", "late", "great", "service"]
@@ -101,3 +102,17 @@ def test_bad_mappings_and_missing_models(tmp_path):
 def test_heads_are_the_default():
     assert (Settings().enrich.sentiment_model, Settings().enrich.emotion_model) == ("heads", "heads")
     assert isinstance(load_text_classifier("sentiment", "heads"), Classifier)
+
+
+def test_retrained_heads_by_folder(tmp_path):
+    """A folder written by `python -m callscope.nlp.train_heads --out DIR` (here: a copy of the bundled
+    heads) is loaded from there and verified against its own manifest."""
+    for path in HEADS_DIR.iterdir():
+        shutil.copy(path, tmp_path / path.name)
+    custom = load_text_classifier("emotion", str(tmp_path))
+    assert isinstance(custom, Classifier) and custom.en.path == tmp_path / "emotion_en.npz"
+    texts = ["Thank you so much, that's brilliant!", "Je suis furieux, c'est la troisième fois."]
+    np.testing.assert_allclose(custom.predict(texts)[1], load_text_classifier("emotion").predict(texts)[1])
+    (tmp_path / "sentiment_multi.npz").write_bytes(b"not a head")
+    with pytest.raises(ModelError, match="sentiment_multi.npz: sha256 does not match"):
+        load_text_classifier("sentiment", str(tmp_path))

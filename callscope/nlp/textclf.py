@@ -83,7 +83,8 @@ class TextClassifier:
             self.model = AutoModelForSequenceClassification.from_pretrained(source).eval()
         except (OSError, ValueError) as err:
             reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            raise ModelError(f"{task} model {model}: cannot load it as a text classifier ({reason})") from None
+            raise ModelError(f"{task} model {model}: cannot load it as a text classifier ({reason}); "
+                             f"a folder of retrained heads holds a manifest.json") from None
         config = self.model.config
         ours = label_map(task, [config.id2label[i] for i in range(config.num_labels)], labels, model)
         self._to_ours = np.zeros((config.num_labels, len(self.classes)), np.float32)
@@ -113,12 +114,15 @@ class TextClassifier:
 
 def load_text_classifier(task: str, spec: str = HEADS, labels: dict[str, str] | None = None):
     """The classifier for `task` ("sentiment" or "emotion"): the bundled heads when `spec` is
-    "heads", else the transformers model at that path or hub name (see `TextClassifier`)."""
-    if spec == HEADS:
-        from callscope.nlp.heads import Classifier, HeadError
+    "heads", heads retrained with `python -m callscope.nlp.train_heads` when it is their folder
+    (it holds their manifest.json), else the transformers model at that path or hub name (see
+    `TextClassifier`)."""
+    from callscope.nlp.heads import HEADS_DIR, MANIFEST, Classifier, HeadError
 
-        try:
-            return Classifier(task)
-        except HeadError as err:
-            raise ModelError(str(err)) from None
-    return TextClassifier(task, spec, labels)
+    heads_dir = HEADS_DIR if spec == HEADS else Path(spec) if (Path(spec) / MANIFEST).is_file() else None
+    if heads_dir is None:
+        return TextClassifier(task, spec, labels)
+    try:
+        return Classifier(task, heads_dir=heads_dir)
+    except HeadError as err:
+        raise ModelError(str(err)) from None
