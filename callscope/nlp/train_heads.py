@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
 DOMAIN = ROOT / "training" / "cs_utterances.jsonl"
 # Weight of one contact-centre utterance against one tweet or Reddit comment: 5 was the best of
-# 5/10/20/40 on the dev sets (tests/fixtures sentences, benchmarks/data/cs_calls_dev.jsonl).
+# 0/5/10/20/40 on the dev sets (tests/fixtures sentences, benchmarks/data/cs_calls_dev.jsonl).
 DOMAIN_WEIGHT = 5.0
 
 
