@@ -25,7 +25,7 @@ def evaluation_texts() -> list[str]:
     the test fixtures and the sample calls' dialogues."""
     texts = []
     sets = [ROOT / "benchmarks" / "data" / f"{name}.jsonl"
-            for name in ("cs_sentiment", "cs_replies", "cs_emotion", "cs_calls_dev", "cs_calls")]
+            for name in ("cs_sentiment", "cs_replies", "cs_closings", "cs_emotion", "cs_calls_dev", "cs_calls")]
     for path in sets + sorted((ROOT / "tests" / "fixtures").glob("sentiment_cs_*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             row = json.loads(line)

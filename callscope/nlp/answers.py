@@ -1,8 +1,11 @@
-"""Answer words: a turn that opens with "No," "Yes," "Okay," or "Non," is replying to the other party.
+"""Answer words and closing formulas: the parts of a turn that reply to the other party.
 
 Text classifiers learnt from posts read a bare "No" as negative ("No, that's all." scores
-about -0.6), yet in a call it is the answer to "Anything else?". Sentiment and emotion are
-read from what follows the answer words; a turn of answer words alone (or of digits) is neutral.
+about -0.6), yet in a call it is the answer to "Anything else?"; and the closing that follows
+("that's all", "c'est tout") states no feeling either, though a head may read it as one
+("c'est tout." as a complaint). Sentiment and emotion are read from the rest of the turn:
+clauses that are only answer words or only a closing formula are set aside (not questions:
+"That's it?" is indignant); a turn with nothing else (or only digits) is neutral.
 """
 
 from __future__ import annotations
@@ -14,19 +17,39 @@ import numpy as np
 
 ANSWER_WORDS = ("no", "nope", "nah", "yes", "yeah", "yep", "yup", "ok", "okay", "right", "sure",
                 "non", "oui", "ouais", "d'accord", "bon", "ben")
-# An answer word is followed by punctuation or ends the text: "No one called" keeps its "No".
-_LEADING = re.compile(r"^(?:\s*(?:%s)\s*(?:[,.;:!?-]+|$))+" % "|".join(re.escape(w) for w in ANSWER_WORDS),
-                      re.IGNORECASE)
+# What a customer says to "Anything else?" once the need is met, with an optional "for now".
+CLOSING_FORMULAS = ("that's all", "that is all", "that's everything", "that's it", "nothing else",
+                    "c'est tout", "ce sera tout", "ça sera tout", "rien d'autre", "pas d'autre question",
+                    "c'est bon pour moi")
+_CLOSING_TAILS = ("for now", "for today", "pour le moment", "pour aujourd'hui")
+
+
+def _alternatives(phrases: Sequence[str]) -> str:
+    return "|".join(re.escape(p) for p in phrases)
+
+
+# A clause (text between punctuation marks) that is only answer words ("Yeah, no.", "Ben non,")
+# or only a closing formula ("that's all for now."); a question ("That's it?") is never one.
+_REPLY_ONLY = re.compile(r"(?:{w})(?:\s+(?:{w}))*|(?:{c})(?:\s+(?:{t}))?".format(
+    w=_alternatives(ANSWER_WORDS), c=_alternatives(CLOSING_FORMULAS), t=_alternatives(_CLOSING_TAILS)),
+    re.IGNORECASE)
+_CLAUSE = re.compile(r"[^,.;:!?]*[,.;:!?]*")
 
 
 def without_answer_words(text: str) -> str:
-    """The text after its leading answer words ("No, that's all." -> "that's all.", "Oui, oui." -> "")."""
-    return _LEADING.sub("", text).strip()
+    """The text without its clauses of answer words or closing formulas ("No, that's all." -> "",
+    "No, that's all, thanks a lot!" -> "thanks a lot!", "No one called." and "C'est tout ?" unchanged)."""
+    kept = []
+    for clause in _CLAUSE.findall(text.replace("\u2019", "'")):
+        body = clause.rstrip(",.;:!? ").strip()
+        if body and (clause.rstrip().endswith("?") or not _REPLY_ONLY.fullmatch(body)):
+            kept.append(clause.strip())
+    return " ".join(kept)
 
 
 class AnswerWordsAside:
     """A sentiment or emotion classifier (with `classes` and `predict`) that reads each text
-    without its leading answer words; texts left without letters are `neutral` for sure."""
+    without its answer words and closing formulas; texts left without letters are `neutral` for sure."""
 
     def __init__(self, classifier):
         self.classifier = classifier
