@@ -5,11 +5,11 @@ benchmarks/data/cs_calls_dev.jsonl and cs_calls.jsonl (test): 60 short contact-c
 by the helper that wrote them (apart from the sample calls and every other set). Each call goes
 through the enrichment stage as `callscope run` would give it (words timed at WORD_SECONDS each);
 the figures are the direction (negative or not, as tests/test_sample_calls.py checks it),
-3-class accuracy and macro-F1, for several `enrich.negative_weight` values (at the configured
-threshold, `enrich.sentiment_threshold`). Dev chose the weight and the threshold;
-test is reported.
+3-class accuracy and macro-F1, for several `enrich.negative_weight` and `enrich.end_weight` values
+(at the configured threshold, `enrich.sentiment_threshold`). Dev chose the weights and the
+threshold; test is reported.
 
-    python benchmarks/bench_call_sentiment.py [--weights 1,1.5,2,3] [--json FILE]
+    python benchmarks/bench_call_sentiment.py [--weights 1,2] [--end-weights 0,0.2,0.5] [--json FILE]
 """
 
 from __future__ import annotations
@@ -61,7 +61,8 @@ def figures(truth: list[str], found: list[str]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--weights", default="1,1.5,2,3", help="negative_weight values to score")
+    parser.add_argument("--weights", default="1,2", help="negative_weight values to score")
+    parser.add_argument("--end-weights", default="0,0.1,0.2,0.3,0.5", help="end_weight values to score")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     settings = EnrichSettings()
@@ -69,22 +70,26 @@ def main() -> None:
     result = {}
     for split, path in SPLITS.items():
         calls = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        scored = []         # per call: customer utterance scores and seconds
+        scored = []         # per call: customer utterance scores, their seconds, the last third's score
         for call in calls:
             conversation = as_conversation(call)
             enricher.enrich(conversation)
             customer = [u for u in conversation.utterances if u.role == "customer"]
             scored.append((np.array([u.sentiment_score for u in customer]),
-                           np.array([max(speech_seconds(u), 0.01) for u in customer])))
+                           np.array([max(speech_seconds(u), 0.01) for u in customer]),
+                           conversation.analysis.trajectory.end))
         truth = [call["overall"] for call in calls]
-        for weight in (float(w) for w in args.weights.split(",")):
-            found = [overall_sentiment(s, t, weight, settings.sentiment_threshold)[0] for s, t in scored]
+        grid = [(float(w), float(e)) for w in args.weights.split(",") for e in args.end_weights.split(",")]
+        for weight, end_weight in grid:
+            found = [overall_sentiment(s, t, weight, settings.sentiment_threshold, end, end_weight)[0]
+                     for s, t, end in scored]
             for lang in ("all", "en", "fr"):
                 keep = [i for i, call in enumerate(calls) if lang in ("all", call["lang"])]
                 row = figures([truth[i] for i in keep], [found[i] for i in keep])
-                result[f"{split}/{lang}/negative_weight={weight:g}"] = row
-                print(f"{split:5} {lang:3} negative_weight {weight:<4g} direction {row['direction']:.3f} "
-                      f"accuracy {row['accuracy']:.3f} macro-F1 {row['macro_f1']:.3f} (n {row['n']})")
+                result[f"{split}/{lang}/negative_weight={weight:g}/end_weight={end_weight:g}"] = row
+                print(f"{split:5} {lang:3} negative_weight {weight:<3g} end_weight {end_weight:<4g} "
+                      f"direction {row['direction']:.3f} accuracy {row['accuracy']:.3f} "
+                      f"macro-F1 {row['macro_f1']:.3f} (n {row['n']})")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=2))

@@ -182,6 +182,7 @@ class EnrichSettings(_Strict):
     taxonomy: str | None = None
     silence_seconds: float = Field(3.0, gt=0)
     negative_weight: float = Field(1.0, ge=1)
+    end_weight: float = Field(0.2, ge=0, le=1)
     sentiment_threshold: float = Field(0.1, gt=0, lt=1)
     trajectory_threshold: float = Field(0.3, gt=0, le=2)
     sentiment_model: str = "heads"

@@ -81,9 +81,6 @@ def test_french_call_is_french(sample_run):
 # Sample calls whose ground truth the pipeline does not reach, and why: Whisper base on the robotic espeak
 # voices (docs/metrics.md).
 KNOWN_MISSES = {
-    ("lost_card", "sentiment"): "the lost card (-0.59 over 7 s) and a misheard date of birth ('who is bored on the "
-                                "fairtune', -0.37) outweigh the relieved ending (score -0.11, threshold -0.1; "
-                                "-0.125 on the script's true words too: the truth, neutral, is a close call)",
     ("cancel_threat", "signals"): "Whisper hears 'I've already called twice' as 'I'm already cold, white "
                                   "amoutness': the repeat contact is lost",
 }

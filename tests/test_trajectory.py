@@ -1,11 +1,14 @@
-"""Sentiment trajectory labels on hand-built score sequences (expected values worked out by hand)."""
+"""Sentiment trajectory labels, and the overall score that blends in the trajectory's end, on hand-built
+score sequences (expected values worked out by hand)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from callscope.conversation import Utterance
 from callscope.nlp.trajectory import trajectory
+from callscope.pipeline.enrich import overall_sentiment
 
 
 def customer_turns(scores: list[float], seconds: list[float] | None = None) -> list[Utterance]:
@@ -54,3 +57,15 @@ def test_unknown_without_scored_customer_speech():
     unscored = [Utterance(speaker="C", role="customer", start=0, end=1, text="hello")]
     found = trajectory(unscored, [0], 0.3)
     assert found.label == "unknown" and found.start is None and found.lowest_utterance is None
+
+
+def test_overall_score_blends_the_speech_time_mean_with_the_end():
+    """A problem told at length, then relief: the mean (-0.2) reads negative, the end lifts it to neutral."""
+    scores, seconds = [-0.8, 0.0, 0.6], [3.0, 1.0, 2.0]
+    end = trajectory(customer_turns(scores, seconds), range(3)).end
+    assert end == pytest.approx(0.6)
+    as_arrays = np.array(scores), np.array(seconds)
+    assert overall_sentiment(*as_arrays, 1.0, 0.1, end, 0.0) == ("negative", -0.2)
+    assert overall_sentiment(*as_arrays, 1.0, 0.1, end, 0.2) == ("neutral", -0.04)     # 0.8 * -0.2 + 0.2 * 0.6
+    assert overall_sentiment(*as_arrays, 1.0, 0.1, None, 0.2) == ("negative", -0.2)    # no end: the mean
+    assert overall_sentiment(*as_arrays, 2.0, 0.1, end, 0.0) == ("negative", -0.4)     # (2 * -2.4 + 1.2) / (6 + 1 + 2)

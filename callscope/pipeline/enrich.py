@@ -44,13 +44,16 @@ def customer_indices(utterances: Sequence[Utterance]) -> tuple[list[int], bool]:
     return (found, False) if found else (list(range(len(utterances))), bool(utterances))
 
 
-def overall_sentiment(scores: np.ndarray, seconds: np.ndarray, negative_weight: float,
-                      threshold: float) -> tuple[str, float]:
+def overall_sentiment(scores: np.ndarray, seconds: np.ndarray, negative_weight: float, threshold: float,
+                      end: float | None = None, end_weight: float = 0.0) -> tuple[str, float]:
     """Label and score of the customer's whole call: the speech-time weighted mean of the utterance
-    scores, negative ones weighted `negative_weight` times more (1: as much as the others; see
-    docs/metrics.md); positive / negative at or beyond +-`threshold`, neutral between."""
+    scores, negative ones weighted `negative_weight` times more (1: as much as the others), blended
+    with the score of the last third of their speech (`end`, the trajectory's) at `end_weight`;
+    positive / negative at or beyond +-`threshold`, neutral between (docs/metrics.md)."""
     weights = seconds * np.where(scores < 0, negative_weight, 1.0)
     score = float(weights @ scores / weights.sum())
+    if end is not None:
+        score = (1 - end_weight) * score + end_weight * end
     label = "positive" if score >= threshold else "negative" if score <= -threshold else "neutral"
     return label, round(score, 3)
 
@@ -106,9 +109,10 @@ class Enricher:
             self._score_utterances(utterances, language)
             scores = np.array([utterances[i].sentiment_score for i in customer])
             seconds = np.array([max(speech_seconds(utterances[i]), 0.01) for i in customer])
-            analysis.sentiment, analysis.sentiment_score = overall_sentiment(
-                scores, seconds, self.settings.negative_weight, self.settings.sentiment_threshold)
             analysis.trajectory = trajectory(utterances, customer, self.settings.trajectory_threshold)
+            analysis.sentiment, analysis.sentiment_score = overall_sentiment(
+                scores, seconds, self.settings.negative_weight, self.settings.sentiment_threshold,
+                analysis.trajectory.end, self.settings.end_weight)
             agent = [] if fallback else [u.text for u in utterances if u.role == "agent"]
             analysis.reason = self._reason(texts, agent, language)
             if fallback:    # all speech was read: whose words gave the reason is not known
