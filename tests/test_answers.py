@@ -22,6 +22,9 @@ from tests.test_enrich import conversation, said
     ("That's it? That's all you can do?", "That's it? That's all you can do?"),   # questions stay
     ("C'est tout ce que vous proposez ?", "C'est tout ce que vous proposez ?"),   # not a whole clause
     ("That's all I needed, thanks.", "That's all I needed, thanks."),
+    ("No - it's broken again.", "it's broken again."),                          # a spaced dash ends a clause
+    ("Oui \u2014 enfin, non.", "enfin,"),
+    ("No e-mail came - nothing.", "No e-mail came - nothing."),                  # a hyphen does not
 ])
 def test_answer_words_and_closing_formulas_are_set_aside(text, rest):
     assert without_answer_words(text) == rest

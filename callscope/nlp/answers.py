@@ -28,22 +28,24 @@ def _alternatives(phrases: Sequence[str]) -> str:
     return "|".join(re.escape(p) for p in phrases)
 
 
-# A clause (text between punctuation marks) that is only answer words ("Yeah, no.", "Ben non,")
-# or only a closing formula ("that's all for now."); a question ("That's it?") is never one.
+# A clause (text between punctuation marks or dashes) that is only answer words ("Yeah, no.",
+# "Ben non,") or only a closing formula ("that's all for now."); a question ("That's it?") is never one.
 _REPLY_ONLY = re.compile(r"(?:{w})(?:\s+(?:{w}))*|(?:{c})(?:\s+(?:{t}))?".format(
     w=_alternatives(ANSWER_WORDS), c=_alternatives(CLOSING_FORMULAS), t=_alternatives(_CLOSING_TAILS)),
     re.IGNORECASE)
-_CLAUSE = re.compile(r"[^,.;:!?]*[,.;:!?]*")
+# What ends a clause: punctuation, a dash between spaces ("No - it's broken"), an en or em dash;
+# not the hyphen inside a word ("e-mail", "pouvez-vous").
+_CLAUSE_END = re.compile(r"([,.;:!?]+|\s+-+\s+|\s*[\u2013\u2014]\s*)")
 
 
 def without_answer_words(text: str) -> str:
     """The text without its clauses of answer words or closing formulas ("No, that's all." -> "",
     "No, that's all, thanks a lot!" -> "thanks a lot!", "No one called." and "C'est tout ?" unchanged)."""
+    pieces = _CLAUSE_END.split(text.replace("\u2019", "'")) + [""]
     kept = []
-    for clause in _CLAUSE.findall(text.replace("\u2019", "'")):
-        body = clause.rstrip(",.;:!? ").strip()
-        if body and (clause.rstrip().endswith("?") or not _REPLY_ONLY.fullmatch(body)):
-            kept.append(clause.strip())
+    for body, end in zip(pieces[::2], pieces[1::2]):
+        if body.strip() and (end.endswith("?") or not _REPLY_ONLY.fullmatch(body.strip())):
+            kept.append((body + end).strip())
     return " ".join(kept)
 
 
