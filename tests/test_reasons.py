@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
 from callscope.errors import CallscopeError, ConfigError
 from callscope.evaluation.reasons import evaluate
 from callscope.nlp.language import detect_language
-from callscope.nlp.reasons import load_classifier
+from callscope.nlp.reasons import ReasonClassifier, load_classifier
 from callscope.nlp.taxonomy import UNKNOWN, load_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,6 +187,17 @@ def test_off_topic_is_unknown(classifier):
     results = classifier.classify(OFF_TOPIC)
     assert [r.reason for r in results] == [UNKNOWN] * len(OFF_TOPIC)
     assert all(r.family is None and r.best for r in results)
+
+
+def test_english_text_is_compared_with_the_english_examples_only(classifier):
+    """MiniLM is English-only: the taxonomy's French examples must not move English results."""
+    english = [r.model_copy(update={"examples": [e for e in r.examples if detect_language(e) == "en"]})
+               for r in classifier.taxonomy.reasons]
+    without_french = ReasonClassifier(classifier.taxonomy.model_copy(update={"reasons": english}),
+                                      classifier.embedders)
+    texts = [t for t, _ in CORE[:8]]
+    assert np.allclose(classifier.confidences(texts, "en"), without_french.confidences(texts, "en"))
+    assert not np.allclose(classifier.confidences(texts, "fr"), without_french.confidences(texts, "fr"))
 
 
 def test_french_phrasings_get_sensible_reasons(classifier):

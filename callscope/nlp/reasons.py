@@ -8,8 +8,9 @@ combine into one calibrated confidence; below the threshold the answer is
 `unknown`.
 
 With several embedders the L2-normalised embeddings are concatenated, so a
-similarity is the mean of theirs. English text uses them all; other languages
-use only the multilingual ones (USE), as MiniLM is English-only.
+similarity is the mean of theirs. English text uses them all, against the
+examples that may be English; other languages use only the multilingual ones
+(USE), against all examples, as MiniLM is English-only.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from callscope.nlp.embeddings import MULTILINGUAL, unit, unit_embeddings
-from callscope.nlp.language import detect_language
+from callscope.nlp.language import detect_language, language_probability
 from callscope.nlp.taxonomy import DEFAULT_TAXONOMY, UNKNOWN, Taxonomy, load_taxonomy
 
 # Calibration fitted on CLINC150 val + oos_val, 10 examples per intent (benchmarks/
@@ -39,6 +40,8 @@ PROB_SLOPE, PROB_BIAS = 1.8, 4.1
 THRESHOLD, SECONDARY_THRESHOLD = 0.2, 0.5
 DESCRIPTION_WEIGHT = 0.2            # of a reason's description in its prototype (examples' mean: 1)
 AGENT_WEIGHT = 0.5                  # of the agent's words, heard only when the customer's give no reason
+MIN_ENGLISH = 0.01                  # language probability for an example to join the English route
+                                    # (CLINC150 val in-scope accuracy: 0.857 with detection alone, 0.861)
 
 
 @dataclass(frozen=True)
@@ -66,17 +69,27 @@ class CallReasons:
     stated_by: str | None = None        # "customer", or "agent" when only the agent's words gave it
 
 
+def english_examples(examples: Sequence[str]) -> list[bool]:
+    """Which examples may be English (all of them when none may: a reason written in another language).
+    Short English lines are often detected as another language ("order status": Danish) yet keep
+    English above MIN_ENGLISH; the default taxonomy's French examples are all below it."""
+    found = [language_probability(text, "en") >= MIN_ENGLISH for text in examples]
+    return found if any(found) else [True] * len(found)
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
 class _Route:
-    """Prototypes and a logistic head over some of the embedders (their block indices)."""
+    """Prototypes and a logistic head over some of the embedders (their block indices), learnt
+    from the taxonomy texts in `rows`."""
 
     def __init__(self, indices: list[int], blocks: list[np.ndarray], names: list[str], labels: np.ndarray,
-                 is_description: np.ndarray):
+                 is_description: np.ndarray, rows: np.ndarray):
         self.indices = indices
-        blocks = [blocks[i] for i in indices]
+        blocks = [blocks[i][rows] for i in indices]
+        labels, is_description = labels[rows], is_description[rows]
         self.centre = float(np.mean([SIM_CENTRE.get(names[i], DEFAULT_SIM_CENTRE) for i in indices]))
         self.prototypes = [unit(np.stack([
             block[(labels == r) & ~is_description].mean(0)
@@ -117,19 +130,23 @@ class ReasonClassifier:
         self.agent_weight = agent_weight
         self.ids = [reason.id for reason in taxonomy.reasons]
 
-        texts, labels, is_description = [], [], []
+        texts, labels, is_description, english = [], [], [], []
         for index, reason in enumerate(taxonomy.reasons):
             texts += [reason.description, *reason.examples]
             labels += [index] * (1 + len(reason.examples))
             is_description += [True] + [False] * len(reason.examples)
+            english += [True, *english_examples(reason.examples)]
         blocks = self._embed(texts)
         names = [getattr(e, "name", "") for e in self.embedders]
         multi = [i for i, name in enumerate(names) if name in MULTILINGUAL]
-        routes = {"en": list(range(len(blocks)))}
+        everything = np.ones(len(texts), bool)
+        routes = {"en": (list(range(len(blocks))), everything)}
         if multi and len(multi) < len(blocks):
-            routes["multi"] = multi
-        self._routes = {key: _Route(indices, blocks, names, np.array(labels), np.array(is_description))
-                        for key, indices in routes.items()}
+            # English-only embedders place other languages apart: English text is compared with
+            # the English examples alone, other languages with all of them
+            routes = {"en": (routes["en"][0], np.array(english)), "multi": (multi, everything)}
+        self._routes = {key: _Route(indices, blocks, names, np.array(labels), np.array(is_description), rows)
+                        for key, (indices, rows) in routes.items()}
 
     def _embed(self, texts: Sequence[str]) -> list[np.ndarray]:
         return [unit_embeddings(e, texts) for e in self.embedders]
