@@ -15,9 +15,9 @@ import yaml
 
 from callscope.errors import CallscopeError, ConfigError
 from callscope.evaluation.reasons import evaluate
-from callscope.nlp.language import detect_language
+from callscope.nlp.language import detect_language, english_rows
 from callscope.nlp.reasons import ReasonClassifier, load_classifier
-from callscope.nlp.taxonomy import UNKNOWN, load_taxonomy
+from callscope.nlp.taxonomy import UNKNOWN, Reason, Taxonomy, load_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CALLS = ROOT / "sample_audio" / "dialogues.yaml"
@@ -198,6 +198,19 @@ def test_english_text_is_compared_with_the_english_examples_only(classifier):
     texts = [t for t, _ in CORE[:8]]
     assert np.allclose(classifier.confidences(texts, "en"), without_french.confidences(texts, "en"))
     assert not np.allclose(classifier.confidences(texts, "fr"), without_french.confidences(texts, "fr"))
+
+
+def test_a_reason_with_french_examples_only_still_teaches_the_english_route(classifier):
+    taxonomy = Taxonomy(reasons=[
+        Reason(id="parcel_late", family="avoidable", description="the parcel is late",
+               examples=["where is my parcel", "my order still hasn't arrived", "ma commande n'est pas arrivée"]),
+        Reason(id="lost_card", family="assistance", description="the customer lost their bank card",
+               examples=["j'ai perdu ma carte bancaire", "on m'a volé ma carte", "je ne trouve plus ma carte"])])
+    small = ReasonClassifier(taxonomy, classifier.embedders)
+    assert english_rows(["where is my parcel", "ma commande n'est pas arrivée", "j'ai perdu ma carte bancaire"],
+                        [0, 0, 1]).tolist() == [True, False, True]
+    confidences = small.confidences(["I've lost my bank card", "where's my order"], "en")
+    assert np.isfinite(confidences).all() and confidences.argmax(1).tolist() == [1, 0]
 
 
 def test_french_phrasings_get_sensible_reasons(classifier):

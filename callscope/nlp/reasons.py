@@ -24,7 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from callscope.nlp.embeddings import MULTILINGUAL, unit, unit_embeddings
-from callscope.nlp.language import detect_language, language_probability
+from callscope.nlp.language import detect_language, english_rows
 from callscope.nlp.taxonomy import DEFAULT_TAXONOMY, UNKNOWN, Taxonomy, load_taxonomy
 
 # Calibration fitted on CLINC150 val + oos_val, 10 examples per intent (benchmarks/
@@ -40,8 +40,6 @@ PROB_SLOPE, PROB_BIAS = 1.8, 4.1
 THRESHOLD, SECONDARY_THRESHOLD = 0.2, 0.5
 DESCRIPTION_WEIGHT = 0.2            # of a reason's description in its prototype (examples' mean: 1)
 AGENT_WEIGHT = 0.5                  # of the agent's words, heard only when the customer's give no reason
-MIN_ENGLISH = 0.01                  # language probability for an example to join the English route
-                                    # (CLINC150 val in-scope accuracy: 0.857 with detection alone, 0.861)
 
 
 @dataclass(frozen=True)
@@ -67,14 +65,6 @@ class CallReasons:
     trigger: str | None = None          # the utterance that stated the primary reason
     trigger_index: int | None = None    # its index in the utterances given (customer's or agent's)
     stated_by: str | None = None        # "customer", or "agent" when only the agent's words gave it
-
-
-def english_examples(examples: Sequence[str]) -> list[bool]:
-    """Which examples may be English (all of them when none may: a reason written in another language).
-    Short English lines are often detected as another language ("order status": Danish) yet keep
-    English above MIN_ENGLISH; the default taxonomy's French examples are all below it."""
-    found = [language_probability(text, "en") >= MIN_ENGLISH for text in examples]
-    return found if any(found) else [True] * len(found)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -130,12 +120,11 @@ class ReasonClassifier:
         self.agent_weight = agent_weight
         self.ids = [reason.id for reason in taxonomy.reasons]
 
-        texts, labels, is_description, english = [], [], [], []
+        texts, labels, is_description = [], [], []
         for index, reason in enumerate(taxonomy.reasons):
             texts += [reason.description, *reason.examples]
             labels += [index] * (1 + len(reason.examples))
             is_description += [True] + [False] * len(reason.examples)
-            english += [True, *english_examples(reason.examples)]
         blocks = self._embed(texts)
         names = [getattr(e, "name", "") for e in self.embedders]
         multi = [i for i, name in enumerate(names) if name in MULTILINGUAL]
@@ -143,8 +132,9 @@ class ReasonClassifier:
         routes = {"en": (list(range(len(blocks))), everything)}
         if multi and len(multi) < len(blocks):
             # English-only embedders place other languages apart: English text is compared with
-            # the English examples alone, other languages with all of them
-            routes = {"en": (routes["en"][0], np.array(english)), "multi": (multi, everything)}
+            # the English examples alone (and every description), other languages with all of them
+            groups = [-1 - label if description else label for label, description in zip(labels, is_description)]
+            routes = {"en": (routes["en"][0], english_rows(texts, groups)), "multi": (multi, everything)}
         self._routes = {key: _Route(indices, blocks, names, np.array(labels), np.array(is_description), rows)
                         for key, (indices, rows) in routes.items()}
 
