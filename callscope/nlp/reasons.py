@@ -128,13 +128,14 @@ class ReasonClassifier:
         blocks = self._embed(texts)
         names = [getattr(e, "name", "") for e in self.embedders]
         multi = [i for i, name in enumerate(names) if name in MULTILINGUAL]
-        everything = np.ones(len(texts), bool)
-        routes = {"en": (list(range(len(blocks))), everything)}
+        every_embedder, every_text = list(range(len(blocks))), np.ones(len(texts), bool)
+        routes = {"en": (every_embedder, every_text)}
         if multi and len(multi) < len(blocks):
             # English-only embedders place other languages apart: English text is compared with
-            # the English examples alone (and every description), other languages with all of them
+            # the English examples alone (and every description: each its own group), other
+            # languages with all of them
             groups = [-1 - label if description else label for label, description in zip(labels, is_description)]
-            routes = {"en": (routes["en"][0], english_rows(texts, groups)), "multi": (multi, everything)}
+            routes = {"en": (every_embedder, english_rows(texts, groups)), "multi": (multi, every_text)}
         self._routes = {key: _Route(indices, blocks, names, np.array(labels), np.array(is_description), rows)
                         for key, (indices, rows) in routes.items()}
 
