@@ -1,7 +1,7 @@
 """Contact reasons on customer-service speech, English and French, with the default taxonomy.
 
 benchmarks/data/cs_reasons_dev.jsonl and cs_reasons.jsonl (test): what customers say in the first
-minute of a call, 2 English and 2 French lines per reason of configs/taxonomy.yaml in each, plus
+minute of a call, 2 English and 2 French lines per reason of callscope/configs/taxonomy.yaml in each, plus
 10 out-of-scope lines per language (label `unknown`), written apart from the taxonomy's examples
 and the sample calls. Per file and language: accuracy (an `unknown` answer counts as wrong), top-1
 accuracy (threshold ignored), macro-F1, and the `unknown` rate in and out of scope. Dev was used
@@ -27,7 +27,7 @@ SHOWN = ("accuracy", "accuracy_top1", "macro_f1", "unknown_rate_in_scope", "unkn
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--taxonomy", type=Path, help="taxonomy YAML (default configs/taxonomy.yaml)")
+    parser.add_argument("--taxonomy", type=Path, help="taxonomy YAML (default callscope/configs/taxonomy.yaml)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
 

@@ -30,7 +30,7 @@ err = Console(stderr=True, soft_wrap=True)
 out = Console()
 REPORTS_DIR = "reports"     # below the output folder
 
-ConfigOption = typer.Option(None, "--config", "-c", help="YAML file overriding configs/default.yaml.",
+ConfigOption = typer.Option(None, "--config", "-c", help="YAML file overriding callscope/configs/default.yaml.",
                             exists=False, dir_okay=False)
 
 
@@ -290,7 +290,7 @@ def eval_reasons(
     data: Path = EvalData,
     text_field: str = typer.Option("text", "--text-field"),
     label_field: str = typer.Option("label", "--label-field"),
-    taxonomy: Optional[Path] = typer.Option(None, "--taxonomy", help="Taxonomy YAML (default configs/taxonomy.yaml)."),
+    taxonomy: Optional[Path] = typer.Option(None, "--taxonomy", help="Taxonomy YAML (default callscope/configs/taxonomy.yaml)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Contact-reason accuracy, macro-F1, confusions, and the unknown rate on out-of-scope labels."""

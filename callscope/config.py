@@ -1,4 +1,8 @@
-"""Settings: defaults in configs/default.yaml, overridden by a user's YAML file.
+"""Settings: defaults in callscope/configs/default.yaml (package data), overridden by a user's YAML file.
+
+The YAML is the one source of the long defaults (phrase lists, example sentences, action rules): the
+models below read them from it (`_packaged`); short scalar defaults are also written here, and a test
+checks that both agree.
 
 Every key is validated; an unknown key or a bad value is reported with the
 file and the dotted key, e.g. ``my.yaml: asr.beam_size: Input should be greater than 0``.
@@ -6,9 +10,12 @@ file and the dotted key, e.g. ``my.yaml: asr.beam_size: Input should be greater 
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -19,9 +26,27 @@ from callscope.conversation import SCHEMA_VERSION, Family, Polarity, Role, Signa
 from callscope.errors import ConfigError
 from callscope.pipeline.diarise import DiarisationSettings
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "default.yaml"
+CONFIGS = resources.files("callscope") / "configs"   # package data: a folder on disk (callscope is not zip-safe)
+DEFAULT_CONFIG = CONFIGS / "default.yaml"
+DEFAULT_TAXONOMY = CONFIGS / "taxonomy.yaml"
+DEFAULT_ROLE_EXAMPLES = CONFIGS / "role_examples.yaml"
 
 OutputFormat = Literal["json", "txt", "srt", "vtt", "rttm"]
+
+
+@cache
+def _default_yaml() -> dict:
+    return yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+
+
+def _packaged(*keys: str):
+    """A default_factory giving the value at `keys` in the packaged default.yaml (a fresh copy each time)."""
+    def value():
+        found = _default_yaml()
+        for key in keys:
+            found = found[key]
+        return copy.deepcopy(found)
+    return Field(default_factory=value, validate_default=True)
 
 
 class _Strict(BaseModel):
@@ -70,29 +95,16 @@ class RoleSettings(_Strict):
     channels: dict[int, Role] = {0: "agent", 1: "customer"}
     min_confidence: float = Field(0.25, ge=0, le=1)
     by_words: bool = True               # mono call heard as one voice: split it by what each sentence says
-    examples: str | None = None         # agent/customer example sentences; None: configs/role_examples.yaml
+    examples: str | None = None         # agent/customer example sentences; None: the packaged role_examples.yaml
     company_names: list[str] = ["Northwind"]
-    greetings: list[str] = [
-        "thank you for calling", "thanks for calling", "how can i help", "how may i help",
-        "what can i do for you", "welcome to", "merci d'avoir appelé", "merci de votre appel",
-        "comment puis-je vous aider", "que puis-je faire pour vous", "je vous écoute"]
-    identification: list[str] = [
-        "can i take your", "could i take your", "can i have your", "could you confirm", "can you confirm",
-        "date of birth", "postcode", "account number", "order number", "security question",
-        "verify your identity", "first line of your address", "puis-je avoir votre",
-        "pouvez-vous me confirmer", "date de naissance", "code postal", "numéro de commande", "numéro client"]
-    service: list[str] = [
-        "let me check", "let me look", "bear with me", "is there anything else", "i apologise",
-        "i apologize", "sorry to hear", "i can see", "i can offer", "je vais vérifier",
-        "je comprends", "autre chose", "je suis désolé", "je suis désolée"]
-    customer: list[str] = [
-        "i want to", "i'd like to", "i would like", "my parcel", "my order", "my card", "my account",
-        "my bill", "i already called", "i need", "je voudrais", "j'ai commandé", "mon colis",
-        "ma commande", "ma facture", "mon compte", "je n'ai pas reçu"]
+    greetings: list[str] = _packaged("roles", "greetings")
+    identification: list[str] = _packaged("roles", "identification")
+    service: list[str] = _packaged("roles", "service")
+    customer: list[str] = _packaged("roles", "customer")
 
     def examples_path(self) -> Path:
-        """The role examples file: `examples`, or configs/role_examples.yaml beside the default config."""
-        return Path(self.examples) if self.examples else DEFAULT_CONFIG.parent / "role_examples.yaml"
+        """The role examples file: `examples`, or the packaged role_examples.yaml."""
+        return Path(self.examples) if self.examples else DEFAULT_ROLE_EXAMPLES
 
 
 class SignalSettings(_Strict):
@@ -100,77 +112,8 @@ class SignalSettings(_Strict):
     negated; a phrase ending in " $" must end its clause. Plus semantic similarity of a sentence or clause
     to the example sentences, at least `semantic_threshold` (cosine, -1..1)."""
 
-    phrases: dict[SignalKind, list[str]] = {
-        "churn_intent": [
-            "cancel my contract", "cancelling my contract", "canceling my contract", "cancel my account",
-            "close my account", "closing my account", "cancel my subscription", "end my contract",
-            "terminate my contract", "switch to another provider", "switching to another provider",
-            "switch provider", "switching provider", "move to another provider", "moving to another provider",
-            "go to a competitor", "going to a competitor", "go elsewhere", "going elsewhere",
-            "take my business elsewhere", "i'm leaving $", "i am leaving $", "i'm going to leave $",
-            "i want to leave $", "my pac code", "résilier", "je résilie", "résiliation", "fermer mon compte",
-            "changer d'opérateur", "changer de fournisseur", "chez un concurrent", "partir chez un autre",
-            "aller voir ailleurs", "je m'en vais $"],
-        "purchase_intent": [
-            "i'd like to buy", "i would like to buy", "i want to buy", "i'd like to order", "i would like to order",
-            "i want to order", "let's go for it", "sign me up", "i'd like to upgrade", "i would like to upgrade",
-            "i want to upgrade", "i'd like to sign up", "i want to sign up", "can i buy", "interested in buying",
-            "je voudrais acheter", "je veux acheter", "je le prends $", "je la prends $", "je prends l'offre",
-            "je voudrais souscrire", "je souhaite souscrire", "je voudrais commander", "je veux commander"],
-        "escalation_request": [
-            "speak to a manager", "speak to the manager", "speak to your manager", "talk to a manager",
-            "talk to the manager", "talk to your manager", "speak to a supervisor", "speak to your supervisor",
-            "talk to a supervisor", "speak to someone senior", "speak to someone more senior", "escalate this",
-            "escalate it", "want this escalated", "make a complaint", "formal complaint", "file a complaint",
-            "lodge a complaint", "raise a complaint", "parler à un responsable", "parler au responsable",
-            "parler à votre responsable", "parler à un supérieur", "parler à votre supérieur",
-            "faire une réclamation", "déposer une réclamation"],
-        "repeat_contact": [
-            "already called", "already phoned", "already rang", "called before", "called twice",
-            "called three times", "called several times", "called so many times", "second time i've called",
-            "second time i'm calling", "third time i've called", "third time i'm calling", "keep calling",
-            "keep having to call", "last time i called", "they said last time", "told me last time",
-            "i was told last time", "j'ai déjà appelé", "déjà téléphoné", "deuxième fois que j'appelle",
-            "troisième fois que j'appelle", "la dernière fois que j'ai appelé", "on m'avait dit"],
-        "legal_threat": [
-            "my lawyer", "my solicitor", "my attorney", "legal action", "take you to court", "see you in court",
-            "sue you", "i'll sue", "going to sue", "small claims", "ombudsman", "trading standards",
-            "mon avocat", "un avocat", "action en justice", "porter plainte", "au tribunal",
-            "poursuivre en justice", "mise en demeure", "médiateur"],
-    }
-    examples: dict[SignalKind, list[str]] = {
-        "churn_intent": [
-            "I want to cancel my contract", "I'm going to switch to a different provider",
-            "I've had enough, I'm taking my business elsewhere",
-            "please close my account, I don't want to be a customer anymore",
-            "another company has offered me a better deal so I'm leaving",
-            "if this isn't sorted I'm going to leave you", "I want to end my subscription",
-            "je veux résilier mon abonnement", "je vais partir chez la concurrence",
-            "si ça continue je change d'opérateur"],
-        "purchase_intent": [
-            "I'd like to buy it", "I want to order the new phone", "let's do it, sign me up",
-            "I'll take the upgrade", "I'm interested in buying the premium package",
-            "can I add that to my account today", "how do I go about purchasing it", "je voudrais l'acheter",
-            "je vais prendre cette offre", "je souhaite souscrire à l'abonnement"],
-        "escalation_request": [
-            "I want to speak to a manager", "put me through to your supervisor",
-            "I want to make a formal complaint", "I'd like this escalated", "get me someone more senior",
-            "I want to complain about the way I've been treated", "who is your boss, I want to talk to them",
-            "je veux parler à votre responsable", "je voudrais déposer une réclamation",
-            "passez-moi votre supérieur"],
-        "repeat_contact": [
-            "I've already called about this", "this is the third time I'm calling",
-            "I rang last week and nothing happened", "I keep calling and nobody sorts it out",
-            "I spoke to one of your colleagues yesterday about the same problem",
-            "you told me last time it would be fixed", "I've phoned several times already",
-            "j'ai déjà appelé plusieurs fois", "c'est la troisième fois que j'appelle",
-            "on m'avait dit la dernière fois que ce serait réglé"],
-        "legal_threat": [
-            "I'm going to take legal action", "you'll be hearing from my solicitor", "I'll take you to court",
-            "I'm reporting you to the ombudsman", "I'm going to sue your company",
-            "I'll take this to small claims court", "my lawyer will be in touch", "je vais porter plainte",
-            "je vais contacter mon avocat", "je vais saisir le médiateur"],
-    }
+    phrases: dict[SignalKind, list[str]] = _packaged("enrich", "signals", "phrases")
+    examples: dict[SignalKind, list[str]] = _packaged("enrich", "signals", "examples")
     semantic_threshold: float = Field(0.75, ge=-1, le=1)
 
 
@@ -193,8 +136,8 @@ class EnrichSettings(_Strict):
     signals: SignalSettings = SignalSettings()
 
     def taxonomy_path(self) -> Path:
-        """The taxonomy file: `taxonomy`, or configs/taxonomy.yaml beside the default config."""
-        return Path(self.taxonomy) if self.taxonomy else DEFAULT_CONFIG.parent / "taxonomy.yaml"
+        """The taxonomy file: `taxonomy`, or the packaged taxonomy.yaml."""
+        return Path(self.taxonomy) if self.taxonomy else DEFAULT_TAXONOMY
 
 
 class OutputSettings(_Strict):
@@ -311,20 +254,7 @@ class WebhookSettings(_Strict):
 class ActionSettings(_Strict):
     """Close the loop: rules turn analysed calls into OUT/actions.csv rows and webhook deliveries."""
 
-    rules: list[ActionRule] = [
-        ActionRule(action="retention_call", priority="high", signals=["churn_intent"],
-                   description="Call the customer back with a retention offer"),
-        ActionRule(action="legal_review", priority="high", signals=["legal_threat"],
-                   description="Pass the call to the legal/complaints team"),
-        ActionRule(action="complaint_follow_up", priority="high", signals=["escalation_request"],
-                   description="A team lead calls the customer back"),
-        ActionRule(action="service_recovery", priority="medium", trajectory=["worsened"],
-                   predicted_csat_below=2.5, description="Apologise and check the issue is solved"),
-        ActionRule(action="fix_root_cause", priority="medium", families=["avoidable"], repeat_contact=True,
-                   description="Repeat contact for an avoidable reason: fix it before the customer calls again"),
-        ActionRule(action="sales_follow_up", priority="low", signals=["purchase_intent"],
-                   description="Send the offer the customer asked about"),
-    ]
+    rules: list[ActionRule] = _packaged("actions", "rules")
     webhook: WebhookSettings = WebhookSettings()
 
 
@@ -385,7 +315,7 @@ def _merge(base: dict, override: dict) -> dict:
     return merged
 
 
-def _validate(data: dict, source: Path) -> Settings:
+def _validate(data: dict, source: Path | str) -> Settings:
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
@@ -396,10 +326,12 @@ def _validate(data: dict, source: Path) -> Settings:
         raise ConfigError(f"{source}: {key}: {message}{more}") from None
 
 
-def load_settings(path: Path | None = None) -> Settings:
-    """Defaults from configs/default.yaml, overridden by `path` when given."""
-    data = _read_yaml(DEFAULT_CONFIG) if DEFAULT_CONFIG.exists() else {}
-    settings = _validate(data, DEFAULT_CONFIG)
-    if path is None:
-        return settings
-    return _validate(_merge(settings.model_dump(), _read_yaml(path)), path)
+def load_settings(path: str | Path | None = None, **overrides: dict) -> Settings:
+    """The packaged defaults, overridden by the YAML file at `path` when given, then by `overrides`:
+    sections as keyword arguments, e.g. ``load_settings(asr={"model": "tiny.en"})``."""
+    settings = _validate(_read_yaml(DEFAULT_CONFIG), DEFAULT_CONFIG)
+    if path is not None:
+        settings = _validate(_merge(settings.model_dump(), _read_yaml(Path(path))), Path(path))
+    if overrides:
+        settings = _validate(_merge(settings.model_dump(), overrides), "load_settings() arguments")
+    return settings

@@ -11,6 +11,25 @@ def test_default_yaml_matches_built_in_defaults():
     assert Settings.model_validate(yaml.safe_load(DEFAULT_CONFIG.read_text())) == Settings()
 
 
+def test_long_defaults_come_from_the_packaged_yaml():
+    packaged = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    settings = Settings()
+    assert settings.roles.greetings == packaged["roles"]["greetings"]
+    assert settings.enrich.signals.phrases == packaged["enrich"]["signals"]["phrases"]
+    assert [rule.action for rule in settings.actions.rules] == [rule["action"] for rule in packaged["actions"]["rules"]]
+    settings.roles.greetings.append("hello")        # each Settings gets its own copy
+    assert "hello" not in Settings().roles.greetings
+
+
+def test_keyword_overrides_apply_after_the_file(tmp_path: Path):
+    path = tmp_path / "my.yaml"
+    path.write_text("asr:\n  beam_size: 2\n  model: small\n")
+    settings = load_settings(path, asr={"model": "tiny.en"}, run={"jobs": 2})
+    assert (settings.asr.model, settings.asr.beam_size, settings.run.jobs) == ("tiny.en", 2, 2)
+    with pytest.raises(ConfigError, match=r"^load_settings\(\) arguments: asr.beam_size: Input should be"):
+        load_settings(asr={"beam_size": 0})
+
+
 def test_user_file_overrides_only_what_it_names(tmp_path: Path):
     path = tmp_path / "my.yaml"
     path.write_text("asr:\n  beam_size: 2\n  language: fr\n")

@@ -246,7 +246,7 @@ DEFAULT_EMBEDDERS = ("minilm", "use")
 
 def load_classifier(taxonomy: str | Path | None = None, embedders: Sequence[str] = DEFAULT_EMBEDDERS,
                     **options) -> ReasonClassifier:
-    """A classifier over a taxonomy file (default: configs/taxonomy.yaml) and named embedders."""
+    """A classifier over a taxonomy file (default: callscope/configs/taxonomy.yaml) and named embedders."""
     from callscope.nlp.embeddings import get_embedder
 
     return ReasonClassifier(load_taxonomy(taxonomy or DEFAULT_TAXONOMY),

@@ -1,7 +1,7 @@
 """Agent or customer, from the words of one sentence.
 
 A logistic head over multilingual sentence embeddings (USE: English, French and
-more), learnt from the role examples (configs/role_examples.yaml) and from the
+more), learnt from the role examples (callscope/configs/role_examples.yaml) and from the
 taxonomy's reason examples, which are what customers say. The reason examples
 together weigh as much as TAXONOMY_SHARE of the file's customer examples, so a
 taxonomy's size and languages barely move the head. It is used where the voices

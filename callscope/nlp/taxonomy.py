@@ -13,10 +13,9 @@ from typing import Annotated, Literal
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError,
                       field_validator, model_validator)
 
-from callscope.config import read_yaml
+from callscope.config import DEFAULT_TAXONOMY, read_yaml
 from callscope.errors import ConfigError
 
-DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent.parent / "configs" / "taxonomy.yaml"
 UNKNOWN = "unknown"
 
 Family = Literal["assistance", "selfcare", "avoidable", "mandatory"]
