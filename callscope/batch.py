@@ -22,13 +22,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from time import perf_counter
+from typing import Callable
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeRemainingColumn
-
+from callscope import hooks
 from callscope.config import Settings
 from callscope.conversation import Conversation
-from callscope.corpus import load_inputs, update_corpus
+from callscope.corpus import CorpusSummary, load_inputs, update_corpus
 from callscope.errors import EXIT_OK, EXIT_SOME_FAILED, CallscopeError, InputError
 from callscope.files import sha256_file
 from callscope.manifest import FileRecord, Manifest, RunRecord, now
@@ -36,6 +35,7 @@ from callscope.metadata import CallMetadata, MetadataResolver
 from callscope.pipeline.audio import probe_duration
 from callscope.pipeline.ingest import InputFile, discover
 from callscope.pipeline.process import CallProcessor
+from callscope.reports import ReportSummary
 from callscope.store import Store
 from callscope.writers import write_outputs
 
@@ -54,9 +54,10 @@ class Planned:
 
 @dataclass
 class RunSummary:
-    """What a run did; `exit_code` follows the documented convention."""
+    """What a run did (`failures`: call id and error); `exit_code` follows the documented convention."""
 
     run_id: str
+    out: Path
     processed: int = 0
     skipped: int = 0
     duplicates: int = 0
@@ -64,11 +65,18 @@ class RunSummary:
     audio_seconds: float = 0.0
     wall_seconds: float = 0.0
     reingested: int = 0
-    corpus: dict = field(default_factory=dict)
+    corpus: CorpusSummary | None = None
+    reports: ReportSummary | None = None    # set by callscope.run_batch
+    report_error: str | None = None         # why the reports were not written
+
+    @property
+    def speed(self) -> float:
+        """Audio seconds processed per wall-clock second."""
+        return self.audio_seconds / self.wall_seconds if self.wall_seconds else 0.0
 
     @property
     def exit_code(self) -> int:
-        return EXIT_SOME_FAILED if self.failures else EXIT_OK
+        return EXIT_SOME_FAILED if self.failures or self.report_error else EXIT_OK
 
 
 @contextmanager
@@ -92,12 +100,17 @@ def _record(planned: Planned, run_id: str, config_hash: str, **fields) -> FileRe
 
 
 class BatchRunner:
-    """Runs the pipeline over many recordings into one output folder."""
+    """Runs the pipeline over many recordings into one output folder, reporting to `hook` (hooks.py).
 
-    def __init__(self, settings: Settings, out_dir: Path, console: Console | None = None):
+    `processor()` gives the loaded models, called only when some call needs processing (default:
+    a new CallProcessor for the settings)."""
+
+    def __init__(self, settings: Settings, out_dir: Path, hook: hooks.Hook | None = None,
+                 processor: Callable[[], CallProcessor] | None = None):
         self.settings = settings
-        self.out_dir = out_dir
-        self.console = console or Console(stderr=True, soft_wrap=True)
+        self.out_dir = Path(out_dir)
+        self.hook = hook or hooks.silent
+        self.processor = processor or (lambda: CallProcessor(settings, settings.run.jobs))
         self.config_hash = settings.fingerprint()
         self.metadata = MetadataResolver(settings.metadata)
 
@@ -111,15 +124,16 @@ class BatchRunner:
             run = RunRecord(run_id=f"{now().replace(':', '')}-{os.getpid()}", started_at=now(), inputs=len(files))
             manifest.runs.append(run)
             self.store.record_run(run.run_id, run.started_at, config_hash=self.config_hash, inputs=len(files))
-            summary = RunSummary(run_id=run.run_id)
+            summary = RunSummary(run_id=run.run_id, out=self.out_dir)
             try:
                 todo, current = self._plan(files, manifest, run.run_id, summary)
                 todo += self._sync_store(manifest, todo, current, summary)
                 manifest.save(self.out_dir)
                 if todo:
                     self._process(todo, manifest, run.run_id, summary)
-                with self.console.status("Updating repeat contacts, satisfaction and topics"):
-                    summary.corpus = update_corpus(self.store, self.settings, self.out_dir / "topics")
+                self.hook(hooks.CORPUS, None, total=1, completed=0)
+                summary.corpus = update_corpus(self.store, self.settings, self.out_dir / "topics")
+                self.hook(hooks.CORPUS, summary.corpus, total=1, completed=1)
             finally:
                 run.finished_at = now()
                 run.processed, run.skipped = summary.processed, summary.skipped
@@ -136,34 +150,32 @@ class BatchRunner:
         todo: list[Planned] = []
         current: dict[str, Planned] = {}
         first_of: dict[str, str] = {}
-        with self._progress() as progress:
-            task = progress.add_task("Checking inputs", total=len(files), files="", audio="", speed="")
-            for item in files:
-                progress.advance(task)
-                try:
-                    planned = Planned(item, sha256_file(item.path), item.path.stat().st_size, probe_duration(item.path))
-                except OSError as exc:
-                    self._fail(manifest, Planned(item, "", 0, 0.0), run_id, summary,
-                               f"{item.path}: cannot read ({exc.strerror or exc})")
-                    continue
-                owner = first_of.get(planned.sha256) or manifest.owner_of(planned.sha256, item.call_id)
-                if manifest.is_current(item.call_id, planned.sha256, self.config_hash, self.out_dir):
-                    summary.skipped += 1
-                    current[item.call_id] = planned
-                elif owner:
-                    summary.duplicates += 1
-                    manifest.files[item.call_id] = _record(planned, run_id, self.config_hash,
-                                                           status="duplicate", duplicate_of=owner)
-                else:
-                    todo.append(planned)
-                first_of.setdefault(planned.sha256, item.call_id)
+        for done, item in enumerate(files, start=1):
+            self.hook(hooks.CHECKING, item.path, total=len(files), completed=done)
+            try:
+                planned = Planned(item, sha256_file(item.path), item.path.stat().st_size, probe_duration(item.path))
+            except OSError as exc:
+                self._fail(manifest, Planned(item, "", 0, 0.0), run_id, summary,
+                           f"{item.path}: cannot read ({exc.strerror or exc})")
+                continue
+            owner = first_of.get(planned.sha256) or manifest.owner_of(planned.sha256, item.call_id)
+            if manifest.is_current(item.call_id, planned.sha256, self.config_hash, self.out_dir):
+                summary.skipped += 1
+                current[item.call_id] = planned
+            elif owner:
+                summary.duplicates += 1
+                manifest.files[item.call_id] = _record(planned, run_id, self.config_hash,
+                                                       status="duplicate", duplicate_of=owner)
+            else:
+                todo.append(planned)
+            first_of.setdefault(planned.sha256, item.call_id)
         return todo, current
 
     def _call_metadata(self, call_id: str, path: str | Path) -> CallMetadata:
         try:
             return self.metadata.resolve(call_id, path)
         except InputError as exc:
-            self.console.print(f"[yellow]![/yellow] {exc}; file name ignored for metadata", highlight=False)
+            self.hook(hooks.WARNING, f"{exc}; file name ignored for metadata")
             return self.metadata.resolve(call_id, path, patterns=False)
 
     def _sync_store(self, manifest: Manifest, todo: list[Planned], current: dict[str, Planned],
@@ -191,8 +203,8 @@ class BatchRunner:
                     again.append(current[call_id])
                     summary.skipped -= 1
                 else:
-                    self.console.print(f"[yellow]![/yellow] {record.path}: not in the store and no readable "
-                                       f"{call_id}.json to add it from; process it again to add it", highlight=False)
+                    self.hook(hooks.WARNING, f"{record.path}: not in the store and no readable {call_id}.json "
+                                             "to add it from; process it again to add it")
                 continue
             batch = by_run.setdefault(record.run_id, [])
             batch.append((conversation, self._call_metadata(call_id, record.path)))
@@ -201,7 +213,7 @@ class BatchRunner:
         for run_id, batch in by_run.items():
             summary.reingested += self.store.upsert_many(batch, run_id)
         if summary.reingested:
-            self.console.print(f"{summary.reingested} call(s) added to the store from their JSON", highlight=False)
+            self.hook(hooks.INFO, f"{summary.reingested} call(s) added to the store from their JSON")
         self._refresh_metadata({call_id: record.path for call_id, record in ok.items()
                                 if call_id in stored and call_id not in pending})
         return again
@@ -220,7 +232,7 @@ class BatchRunner:
         summary.failures.append((planned.item.call_id, error))
         self.store.delete([planned.item.call_id])
         manifest.files[planned.item.call_id] = _record(planned, run_id, self.config_hash, status="failed", error=error)
-        self.console.print(f"[red]✗[/red] {error}", markup=True, highlight=False)
+        self.hook(hooks.FAILED, error)
 
     def _work(self, processor: CallProcessor, planned: Planned):
         conversation = processor.process(planned.item, planned.sha256)
@@ -229,11 +241,11 @@ class BatchRunner:
 
     def _process(self, todo: list[Planned], manifest: Manifest, run_id: str, summary: RunSummary) -> None:
         jobs = self.settings.run.jobs
-        processor = CallProcessor(self.settings, jobs)
+        processor = self.processor()
         started = perf_counter()
-        with self._progress() as progress, ThreadPoolExecutor(max_workers=jobs) as pool:
-            task = progress.add_task("Transcribing", total=sum(max(p.duration, 0.1) for p in todo),
-                                     files=f"0/{len(todo)} files", audio="0.00 h audio", speed="")
+        total, completed = sum(max(p.duration, 0.1) for p in todo), 0.0
+        self.hook(hooks.TRANSCRIBING, hooks.BatchProgress(0, len(todo), 0.0, 0.0), total=total, completed=0.0)
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
             futures: dict[Future, Planned] = {pool.submit(self._work, processor, p): p for p in todo}
             try:
                 for done, future in enumerate(as_completed(futures), start=1):
@@ -241,9 +253,10 @@ class BatchRunner:
                     self._finish(future, planned, manifest, run_id, summary)
                     manifest.save(self.out_dir)
                     summary.wall_seconds = perf_counter() - started
-                    speed = summary.audio_seconds / summary.wall_seconds if summary.wall_seconds else 0.0
-                    progress.update(task, advance=max(planned.duration, 0.1), files=f"{done}/{len(todo)} files",
-                                    audio=f"{summary.audio_seconds / 3600:.2f} h audio", speed=f"{speed:.1f}x RT")
+                    completed += max(planned.duration, 0.1)
+                    self.hook(hooks.TRANSCRIBING, hooks.BatchProgress(done, len(todo), summary.audio_seconds,
+                                                                      summary.wall_seconds),
+                              total=total, completed=completed)
             except KeyboardInterrupt:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
@@ -265,12 +278,4 @@ class BatchRunner:
             planned, run_id, self.config_hash, status="ok", warnings=conversation.warnings,
             duration=conversation.duration, outputs=outputs)
         for warning in conversation.warnings:
-            self.console.print(f"[yellow]![/yellow] {planned.item.path}: {warning}", highlight=False)
-
-    def _progress(self) -> Progress:
-        return Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-            TextColumn("{task.fields[files]}"), TextColumn("{task.fields[audio]}"),
-            TextColumn("{task.fields[speed]}"), TimeRemainingColumn(),
-            console=self.console, transient=False,
-        )
+            self.hook(hooks.WARNING, f"{planned.item.path}: {warning}")

@@ -81,10 +81,15 @@ def test_eval_emotion_table_and_errors(tmp_path):
     rows = [{"text": "I'm furious, you people are useless!", "label": "anger"},
             {"text": "Thank you, I'm absolutely delighted!", "label": "joy"},
             {"text": "Je suis tellement contente, merci !", "label": "joy"}]
-    path = write_jsonl(tmp_path / "e.jsonl", rows)
-    result = runner.invoke(app, ["eval", "emotion", "--data", str(path)])
+    path = write_jsonl(tmp_path / "e.jsonl", [{"said": row["text"], "gold": row["label"]} for row in rows])
+    config = tmp_path / "my.yaml"
+    config.write_text("enrich:\n  emotion_model: /nowhere\n")        # --model wins over the config
+    result = runner.invoke(app, ["eval", "emotion", "--data", str(path), "--text-field", "said", "--label-field", "gold",
+                                 "--model", "heads", "--config", str(config)])
     assert result.exit_code == 0, result.output
     assert "Confusion" in result.stdout and "macro-F1" in result.stdout and "n 3" in result.stdout
+    result = runner.invoke(app, ["eval", "sentiment", "--data", str(path), "--config", str(tmp_path / "none.yaml")])
+    assert result.exit_code == 2 and "none.yaml: config file not found" in result.stderr
 
     path.write_text(json.dumps(rows[0]) + "\n{not json\n", encoding="utf-8")
     result = runner.invoke(app, ["eval", "emotion", "--data", str(path), "--json"])
@@ -104,6 +109,8 @@ def test_eval_reasons_uses_the_shared_figures(tmp_path):
     found = json.loads(result.stdout)
     assert (found["n"], found["n_in_scope"], found["n_out_of_scope"]) == (3, 2, 1)
     assert set(found["per_class"]) >= {"parcel_late", "password_reset"} and found["confusion"]["labels"]
-    result = runner.invoke(app, ["eval", "reasons", "--data", str(path)])
+    path = write_jsonl(tmp_path / "r2.jsonl", [{"said": row["text"], "gold": row["label"]} for row in rows])
+    result = runner.invoke(app, ["eval", "reasons", "--data", str(path), "--text-field", "said", "--label-field", "gold",
+                                 "--taxonomy", str(DEFAULT_TAXONOMY)])
     text = " ".join(result.stdout.split())     # the table and line are wrapped to the terminal
     assert result.exit_code == 0 and "out of scope: 1," in text and "Per class" in text

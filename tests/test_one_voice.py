@@ -122,13 +122,18 @@ def test_a_user_who_says_one_speaker_gets_no_split():
 
 
 def test_eval_roles_scores_sentences_and_names_bad_labels(tmp_path):
-    rows = [{"text": text, "role": role} for role, text in DIALOGUE]
+    rows = [{"said": text, "who": role} for role, text in DIALOGUE]
     path = tmp_path / "roles.jsonl"
     path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    result = CliRunner().invoke(app, ["eval", "roles", "--data", str(path), "--json"])
+    result = CliRunner().invoke(app, ["eval", "roles", "--data", str(path), "--text-field", "said",
+                                      "--label-field", "who", "--json"])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)
     assert figures["n"] == len(DIALOGUE) and figures["accuracy"] >= 0.7 and "macro_f1" in figures
     path.write_text(json.dumps({"text": "Hello", "role": "caller"}) + "\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["eval", "roles", "--data", str(path)])
     assert result.exit_code == 2 and "caller" in result.stderr and str(path) in result.stderr
+    config = tmp_path / "bad.yaml"
+    config.write_text("roles:\n  by_wordz: true\n")
+    result = CliRunner().invoke(app, ["eval", "roles", "--data", str(path), "--config", str(config)])
+    assert result.exit_code == 2 and result.stderr.strip() == f"error: {config}: roles.by_wordz: unknown key"

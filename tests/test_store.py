@@ -209,7 +209,7 @@ def test_predicted_csat_correlates_with_surveys_and_is_calibrated(tmp_path):
     with Store(tmp_path / "out") as store:
         store.upsert_many(((c.conversation, c.metadata) for c in calls), "r")
         load_inputs(store, settings)
-        report = update_corpus(store, settings)["satisfaction"]
+        report = update_corpus(store, settings).satisfaction
         surveyed = store.scalar("SELECT count(*) FROM surveys")
         assert report["analysed"] == 800 and report["surveyed"] == surveyed
         assert report["coverage"] == pytest.approx(surveyed / 800) and 0.12 < report["coverage"] < 0.28

@@ -175,3 +175,8 @@ def test_eval_topics_json(nights, tmp_path):
 
     bad = CliRunner().invoke(app, ["eval", "topics", "--data", str(tmp_path / "absent.jsonl")])
     assert bad.exit_code == 2 and "absent.jsonl: file not found" in bad.output
+    assert CliRunner().invoke(app, ["eval", "topics", "--data", str(data), "--min-topic-size", "1"]).exit_code == 2
+    config = tmp_path / "bad.yaml"
+    config.write_text("topics:\n  min_topic_size: 1\n")
+    bad = CliRunner().invoke(app, ["eval", "topics", "--data", str(data), "--config", str(config)])
+    assert bad.exit_code == 2 and "topics.min_topic_size: Input should be greater than or equal to 2" in bad.stderr

@@ -7,13 +7,24 @@ contacts, writes every call's predicted satisfaction and places new calls in top
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from callscope.config import Settings
 from callscope.corpus.repeats import link_repeats
 from callscope.corpus.satisfaction import update_satisfaction
-from callscope.corpus.topics import update_topics
+from callscope.corpus.topics import TopicUpdate, update_topics
 from callscope.store import Store
+
+
+@dataclass
+class CorpusSummary:
+    """What `update_corpus` did: repeat contacts linked, the survey report (corpus/satisfaction.py), and
+    the topic update (None when topics were left alone)."""
+
+    repeats: int
+    satisfaction: dict
+    topics: TopicUpdate | None = None
 
 
 def load_inputs(store: Store, settings: Settings) -> dict[str, int]:
@@ -26,11 +37,10 @@ def load_inputs(store: Store, settings: Settings) -> dict[str, int]:
     return loaded
 
 
-def update_corpus(store: Store, settings: Settings, topics_dir: Path | None = None) -> dict:
+def update_corpus(store: Store, settings: Settings, topics_dir: Path | None = None) -> CorpusSummary:
     """Repeat contacts (`repeat_of`), then predicted CSAT (needs the repeats), then topics with
-    their state kept in `topics_dir` (None: topics are left alone); returns a summary."""
-    summary = {"repeats": link_repeats(store, settings.corpus.repeat_days),
-               "satisfaction": update_satisfaction(store)}
+    their state kept in `topics_dir` (None: topics are left alone)."""
+    summary = CorpusSummary(link_repeats(store, settings.corpus.repeat_days), update_satisfaction(store))
     if topics_dir is not None:
-        summary["topics"] = update_topics(store.con, topics_dir, settings.topics)
+        summary.topics = update_topics(store.con, topics_dir, settings.topics)
     return summary

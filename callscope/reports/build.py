@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -23,6 +24,17 @@ from callscope.reports.timeline import timeline
 CALLS_DIR = "calls"
 
 
+@dataclass
+class ReportSummary:
+    """The files `build_reports` wrote into `out`, and how many actions the rules found."""
+
+    out: Path
+    pages: list[Path]           # index, listen, empower, engage
+    call_pages: list[Path]      # calls/<id>.html
+    actions_csv: Path
+    actions: int
+
+
 def _meta(con, filters: Filters, keep_pii: bool, root: str = "") -> dict:
     first, last, n = con.execute("SELECT min(call_date), max(call_date), count(*) FROM conversations").fetchone()
     period = f"{first:%d %b %Y} – {last:%d %b %Y}" if first else "no calls"
@@ -33,13 +45,13 @@ def _meta(con, filters: Filters, keep_pii: bool, root: str = "") -> dict:
 
 def build_reports(db_path: str | Path, out_dir: str | Path, settings: Settings, filters: Filters = Filters(), *,
                   keep_pii: bool = False, taxonomy: str | Path | None = None,
-                  on_call_page: Callable[[int, int], None] | None = None) -> list[Path]:
+                  on_call_page: Callable[[int, int], None] | None = None) -> ReportSummary:
     """Write index/listen/empower/engage.html, calls/<id>.html and actions.csv into `out_dir`.
 
     Reads the store at `db_path` read-only; proactive actions come from `taxonomy` (default:
     the config's `enrich.taxonomy`). Text is redacted unless `keep_pii`; when
     `settings.actions.webhook.url` is set, new actions are POSTed and recorded in
-    deliveries.jsonl. `on_call_page(done, total)` reports progress. Returns the files written.
+    deliveries.jsonl. `on_call_page(done, total)` reports progress.
     """
     out = Path(out_dir)
     con = open_selection(Path(db_path), filters, keep_pii)
@@ -47,26 +59,27 @@ def build_reports(db_path: str | Path, out_dir: str | Path, settings: Settings, 
         meta = _meta(con, filters, keep_pii)
         axis = timeline(con)
         actions = find_actions(con, settings.actions.rules)
-        written = [write_csv(actions, out / ACTIONS_FILE)]
+        actions_csv = write_csv(actions, out / ACTIONS_FILE)
+        pages = []
         delivery = deliver(actions, settings.actions.webhook, out / DELIVERIES_FILE) \
             if settings.actions.webhook.url else None
         loaded = load_taxonomy(taxonomy or settings.enrich.taxonomy_path())
-        pages = {
+        contexts = {
             "listen": listen_context(con, settings, axis),
             "empower": empower_context(con, settings),
             "engage": engage_context(con, settings, loaded, actions, delivery),
         }
         calls = rows(con, """SELECT call_id, call_time, queue, agent, team, reason, family, sentiment, trajectory,
                                     predicted_csat, duration FROM conversations ORDER BY call_time DESC, call_id""")
-        pages["index"] = {"calls": calls, "listen": pages["listen"], "engage": pages["engage"]}
-        for name, context in pages.items():
+        contexts["index"] = {"calls": calls, "listen": contexts["listen"], "engage": contexts["engage"]}
+        for name, context in contexts.items():
             path = out / f"{name}.html"
             atomic_write_text(path, render(f"{name}.html", page=name, meta=meta, **context))
-            written.append(path)
-        written += _call_pages(con, out / CALLS_DIR, _meta(con, filters, keep_pii, root="../"), on_call_page)
+            pages.append(path)
+        call_pages = _call_pages(con, out / CALLS_DIR, _meta(con, filters, keep_pii, root="../"), on_call_page)
     finally:
         con.close()
-    return written
+    return ReportSummary(out, pages, call_pages, actions_csv, len(actions))
 
 
 def _call_pages(con, folder: Path, meta: dict, on_call_page: Callable[[int, int], None] | None) -> list[Path]:

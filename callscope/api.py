@@ -1,0 +1,108 @@
+"""callscope as a library: analyse one call, run a batch into an output folder, build its reports,
+open its store (docs/api.md). The CLI is a thin layer over these calls.
+
+Heavy modules (speech and text models) are imported on first use, so `import callscope` stays quick.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from callscope import hooks
+from callscope.config import Settings, load_settings
+from callscope.conversation import Conversation
+from callscope.errors import CallscopeError, InputError
+
+if TYPE_CHECKING:
+    from callscope.batch import RunSummary
+    from callscope.pipeline.process import CallProcessor
+    from callscope.reports import Filters, ReportSummary
+    from callscope.store import Store
+
+REPORTS_DIR = "reports"     # below the output folder
+
+_cached: tuple[str, CallProcessor] | None = None     # the last settings' loaded models
+_cache_lock = threading.Lock()
+
+
+def _processor(settings: Settings) -> CallProcessor:
+    """The models for `settings`, loaded once and kept while the settings stay the same."""
+    from callscope.pipeline.process import CallProcessor
+
+    global _cached
+    key = settings.model_dump_json()
+    with _cache_lock:
+        if _cached is None or _cached[0] != key:
+            _cached = None                     # free the old models before loading new ones
+            _cached = (key, CallProcessor(settings.model_copy(deep=True), settings.run.jobs))
+        return _cached[1]
+
+
+def analyse(path_or_text: str | Path, settings: Settings | None = None) -> Conversation:
+    """One recording analysed into a `Conversation` (transcript, speakers, roles, sentiment, reason,
+    signals, metrics), redacted unless `settings.output.redact` is off. Nothing is written.
+
+    `path_or_text` is the path of an audio file; text conversations (chat, e-mail) arrive with the
+    omnichannel issue (#16). The models are loaded on the first call and kept for the next ones
+    with the same settings (`run_batch` shares them). Raises InputError for a missing or undecodable file, ModelError when
+    a model cannot be loaded.
+    """
+    from callscope.files import sha256_file
+    from callscope.pipeline.ingest import InputFile
+
+    path = Path(path_or_text)
+    if not path.is_file():
+        raise InputError(f"{path}: no such audio file (analyse takes the path of a recording)")
+    return _processor(settings or load_settings()).process(InputFile(path, path.stem), sha256_file(path))
+
+
+def run_batch(inputs: str | Path | Iterable[str | Path], out: str | Path, settings: Settings | None = None,
+              hook: hooks.Hook | None = None, *, reports: bool = True) -> RunSummary:
+    """Analyse every recording in `inputs` (files and folders, searched recursively) into the output
+    folder `out`: per-call files, manifest.json, the store, corpus figures and, with `reports`, the
+    HTML reports in OUT/reports. Unchanged calls are skipped; a bad file is recorded as failed and
+    the batch goes on. `hook` receives progress and messages (callscope/hooks.py).
+
+    A report failure does not raise: it is in `summary.report_error` (and `exit_code` is 1).
+    """
+    from callscope.batch import BatchRunner
+
+    settings = settings or load_settings()
+    paths = [Path(inputs)] if isinstance(inputs, (str, Path)) else [Path(p) for p in inputs]
+    summary = BatchRunner(settings, Path(out), hook, lambda: _processor(settings)).run(paths)
+    if reports:
+        try:
+            summary.reports = build_reports(out, settings=settings, keep_pii=not settings.output.redact, hook=hook)
+        except CallscopeError as exc:
+            summary.report_error = str(exc)
+    return summary
+
+
+def build_reports(out: str | Path, to: str | Path | None = None, settings: Settings | None = None,
+                  filters: Filters | None = None, *, keep_pii: bool = False, taxonomy: str | Path | None = None,
+                  db: str | Path | None = None, hook: hooks.Hook | None = None) -> ReportSummary:
+    """The HTML reports and actions.csv of the output folder `out` (its store, or the store file `db`),
+    written into `to` (default OUT/reports). `filters` selects calls by date, queue and team; text
+    stored unredacted is shown only with `keep_pii`; proactive actions come from `taxonomy`
+    (default: the settings' `enrich.taxonomy`).
+    """
+    from callscope.reports import Filters, build_reports as write_reports
+    from callscope.store import store_path
+
+    hook = hook or hooks.silent
+    target = Path(to) if to is not None else Path(out) / REPORTS_DIR
+    return write_reports(db or store_path(out), target, settings or load_settings(), filters or Filters(),
+                         keep_pii=keep_pii, taxonomy=taxonomy,
+                         on_call_page=lambda done, total: hook(hooks.REPORTS, None, total=total, completed=done))
+
+
+def open_store(out: str | Path, read_only: bool = True) -> Store:
+    """The store of the output folder `out` (or a .duckdb file): a context manager whose `con` is a
+    DuckDB connection (tables in docs/store.md). Read-only by default; raises CallscopeError when
+    there is no store yet or a run is writing to it."""
+    from callscope.store import Store
+
+    return Store(out, read_only=read_only)
