@@ -24,7 +24,6 @@ from sklearn.metrics import f1_score
 from callscope.config import EnrichSettings
 from callscope.conversation import Conversation, Processing, Source, Utterance, Word
 from callscope.pipeline.enrich import Enricher, overall_sentiment
-from callscope.pipeline.metrics import speech_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 SPLITS = {"dev": ROOT / "benchmarks" / "data" / "cs_calls_dev.jsonl",
@@ -76,7 +75,7 @@ def main() -> None:
             enricher.enrich(conversation)
             customer = [u for u in conversation.utterances if u.role == "customer"]
             scored.append((np.array([u.sentiment_score for u in customer]),
-                           np.array([max(speech_seconds(u), 0.01) for u in customer]),
+                           np.array([max(u.speech_seconds(), 0.01) for u in customer]),
                            conversation.analysis.trajectory.end))
         truth = [call["overall"] for call in calls]
         grid = [(float(w), float(e)) for w in args.weights.split(",") for e in args.end_weights.split(",")]

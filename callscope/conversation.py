@@ -113,6 +113,12 @@ class Utterance(BaseModel):
     emotion: Emotion | None = None
     emotion_confidence: float | None = None
 
+    def speech_seconds(self) -> float:
+        """Seconds of speech: its words' durations (its span when it has no words)."""
+        if self.words:
+            return sum(w.end - w.start for w in self.words)
+        return self.end - self.start
+
 
 class Trajectory(BaseModel):
     """Customer sentiment from the first third of their speech to the last third.

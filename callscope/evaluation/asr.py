@@ -1,15 +1,13 @@
 """ASR accuracy: word error rate of the pipeline's transcripts against references.
 
 References come from a TSV with columns `audio` (absolute, or relative to the
-TSV) and `text`. Both sides are normalised the same way: lower case, no
-punctuation, single spaces.
+TSV) and `text`. Both sides are normalised the same way (nlp/normalise.py): lower
+case, no punctuation, single spaces.
 """
 
 from __future__ import annotations
 
 import csv
-import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -17,16 +15,7 @@ from typing import Callable
 import jiwer
 
 from callscope.errors import CallscopeError
-
-_NON_WORD = re.compile(r"[^\w\s']|_")
-
-
-def normalise(text: str) -> str:
-    """Lower case, punctuation removed (apostrophes inside words kept), spaces collapsed."""
-    text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
-    text = _NON_WORD.sub(" ", text)
-    text = re.sub(r"(?<!\w)'|'(?!\w)", " ", text)
-    return " ".join(text.split())
+from callscope.nlp.normalise import normalise
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Callable, Collection, Sequence
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from callscope.errors import CallscopeError
+from callscope.nlp.interfaces import LabelPredictor
 
 MAX_CONFUSION_LABELS = 25   # larger confusion tables are left out (see `top_confusions`)
 
@@ -73,7 +74,7 @@ def figures(labels: Sequence[str], predicted: Sequence[str], top_confusions: int
     }
 
 
-def evaluate(path: Path, classifier, text_field: str = "text", label_field: str = "label",
+def evaluate(path: Path, classifier: LabelPredictor, text_field: str = "text", label_field: str = "label",
              on_batch: Callable[[int, int], None] | None = None, batch_size: int = 64) -> dict:
     """Figures of a classifier with `classes` and `predict(texts) -> (labels, probabilities)`
     (sentiment or emotion) on a JSONL file whose labels are among its classes.

@@ -15,6 +15,8 @@ from typing import Sequence
 
 import numpy as np
 
+from callscope.nlp.interfaces import LabelPredictor
+
 ANSWER_WORDS = ("no", "nope", "nah", "yes", "yeah", "yep", "yup", "ok", "okay", "right", "sure",
                 "non", "oui", "ouais", "d'accord", "bon", "ben")
 # What a customer says to "Anything else?" once the need is met, with an optional "for now".
@@ -53,7 +55,7 @@ class AnswerWordsAside:
     """A sentiment or emotion classifier (with `classes` and `predict`) that reads each text
     without its answer words and closing formulas; texts left without letters are `neutral` for sure."""
 
-    def __init__(self, classifier):
+    def __init__(self, classifier: LabelPredictor):
         self.classifier = classifier
         self.classes = classifier.classes
 

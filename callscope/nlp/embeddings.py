@@ -14,6 +14,8 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from callscope.nlp.interfaces import Embedder
+
 # Never reach a model hub: the MiniLM weights come from a local path.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -109,14 +111,12 @@ _remembered = threading.local()
 
 
 class _Shared:
-    """A backend that, inside `remembering()`, encodes each text once per thread."""
+    """An embedder that, inside `remembering()`, encodes each text once per thread."""
 
-    def __init__(self, name: str, backend):
+    def __init__(self, name: str, backend: Embedder):
         self.name = name
+        self.dim = backend.dim
         self.backend = backend
-
-    def __getattr__(self, attribute: str):
-        return getattr(self.backend, attribute)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         vectors = getattr(_remembered, "vectors", None)
@@ -145,13 +145,13 @@ def unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
 
 
-def unit_embeddings(embedder, texts: Sequence[str]) -> np.ndarray:
+def unit_embeddings(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
     """`embedder`'s float32 embeddings of `texts`, scaled to unit length."""
     return unit(np.asarray(embedder.encode(list(texts)), np.float32))
 
 
 @lru_cache(maxsize=None)
-def get_embedder(name: str):
+def get_embedder(name: str) -> Embedder:
     """Shared, lazily loaded instance of backend `name` ("minilm", "use" or "vader")."""
     try:
         return _Shared(name, _BACKENDS[name]())

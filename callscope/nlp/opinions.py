@@ -21,6 +21,7 @@ from typing import Sequence
 import numpy as np
 
 from callscope.nlp.embeddings import MULTILINGUAL, get_embedder, unit, unit_embeddings
+from callscope.nlp.interfaces import Embedder, LabelPredictor
 from callscope.nlp.language import detect_language
 from callscope.nlp.reasons import DEFAULT_EMBEDDERS
 from callscope.nlp.taxonomy import Taxonomy
@@ -67,7 +68,7 @@ def features(blocks: Sequence[np.ndarray], indices: Sequence[int]) -> np.ndarray
     return np.hstack([blocks[i] for i in indices]) / np.sqrt(len(indices))
 
 
-def route_indices(embedders: Sequence) -> dict[str, list[int]]:
+def route_indices(embedders: Sequence[Embedder]) -> dict[str, list[int]]:
     """Embedder positions per route: "en" uses them all, "multi" the multilingual ones."""
     names = [getattr(e, "name", "") for e in embedders]
     multi = [i for i, name in enumerate(names) if name in MULTILINGUAL] or list(range(len(names)))
@@ -100,7 +101,7 @@ class OpinionModel:
     `blend` returns the classifier's probabilities unchanged.
     """
 
-    def __init__(self, taxonomy: Taxonomy, embedders: Sequence | None = None,
+    def __init__(self, taxonomy: Taxonomy, embedders: Sequence[Embedder] | None = None,
                  classifier_weight: float = CLASSIFIER_WEIGHT):
         self.embedders = [get_embedder(n) for n in DEFAULT_EMBEDDERS] if embedders is None else list(embedders)
         self.classifier_weight = classifier_weight
@@ -145,7 +146,7 @@ class OpinionAdjusted:
     """A sentiment classifier whose probabilities are mixed with the opinion model's:
     (1 - weight) * classifier + weight * blend. Same interface as the classifier it wraps."""
 
-    def __init__(self, classifier, opinions: OpinionModel, weight: float):
+    def __init__(self, classifier: LabelPredictor, opinions: OpinionModel, weight: float):
         self.classifier = classifier
         self.opinions = opinions
         self.weight = weight

@@ -24,6 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from callscope.nlp.embeddings import MULTILINGUAL, unit, unit_embeddings
+from callscope.nlp.interfaces import Embedder
 from callscope.nlp.language import detect_language, english_rows
 from callscope.nlp.taxonomy import DEFAULT_TAXONOMY, UNKNOWN, Taxonomy, load_taxonomy
 
@@ -109,7 +110,7 @@ class ReasonClassifier:
     a corrected invoice") may, at `agent_weight` times its confidence.
     """
 
-    def __init__(self, taxonomy: Taxonomy, embedder, threshold: float = THRESHOLD,
+    def __init__(self, taxonomy: Taxonomy, embedder: Embedder | Sequence[Embedder], threshold: float = THRESHOLD,
                  secondary_threshold: float = SECONDARY_THRESHOLD, early_turns: int = 2,
                  decay: float = 0.8, min_weight: float = 0.6, agent_weight: float = AGENT_WEIGHT):
         self.taxonomy = taxonomy
@@ -126,7 +127,7 @@ class ReasonClassifier:
             labels += [index] * (1 + len(reason.examples))
             is_description += [True] + [False] * len(reason.examples)
         blocks = self._embed(texts)
-        names = [getattr(e, "name", "") for e in self.embedders]
+        names = [e.name for e in self.embedders]
         multi = [i for i, name in enumerate(names) if name in MULTILINGUAL]
         every_embedder, every_text = list(range(len(blocks))), np.ones(len(texts), bool)
         routes = {"en": (every_embedder, every_text)}

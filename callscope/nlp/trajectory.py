@@ -14,7 +14,6 @@ from typing import Sequence
 import numpy as np
 
 from callscope.conversation import Trajectory, Utterance
-from callscope.pipeline.metrics import speech_seconds
 
 MIN_WEIGHT = 0.01  # seconds: an utterance without measurable speech still counts a little
 
@@ -37,7 +36,7 @@ def trajectory(utterances: Sequence[Utterance], indices: Sequence[int], threshol
     if not scored:
         return Trajectory()
     scores = np.array([utterances[i].sentiment_score for i in scored], float)
-    seconds = np.array([max(speech_seconds(utterances[i]), MIN_WEIGHT) for i in scored])
+    seconds = np.array([max(utterances[i].speech_seconds(), MIN_WEIGHT) for i in scored])
     start, end = _third_means(scores, seconds)
     change = end - start
     label = "improved" if change >= threshold else "worsened" if change <= -threshold else "stable"

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
+from callscope.config import DiarisationSettings
 from callscope.errors import ModelError
 from callscope.files import sha256_file
 from callscope.pipeline import second_voice
@@ -42,26 +42,6 @@ MODEL_FILES = {
     "embedding_code": ("camplusplus.py",
                        "df62638ba4a0d2f8e9ce3640db76509dae3004f13e2a9288291de0060a675976"),
 }
-
-
-class DiarisationSettings(BaseModel):
-    """Diarisation hyper-parameters (defaults tuned in benchmarks/tune_diarization.py)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    segmentation_step: float = Field(0.1, gt=0, le=1)   # window step, as a fraction of 10 s
-    min_duration_off: float = Field(0.2, ge=0)          # a speaker's gaps shorter than this are filled
-    threshold: float = Field(0.8, gt=0, le=2)           # cosine distance that stops merging clusters
-    min_cluster_size: int = Field(12, ge=1)             # smaller clusters join the nearest large one
-    method: str = "centroid"                            # scipy linkage method
-    exclude_overlap: bool = False                       # embed only single-speaker frames
-    segmentation_batch_size: int = Field(32, ge=1)
-    embedding_batch_size: int = Field(30, ge=1)         # a multiple of 3 speakers per chunk
-    embedding_max_seconds: float = Field(5.0, ge=0)     # embed at most this much of a speaker per chunk (0: all)
-    threads: int = Field(0, ge=0)                       # embedding worker threads; 0: one per core
-    second_voice: bool = True                           # look for a second voice when one speaker has all
-    second_voice_min_ratio: float = Field(1.4, gt=1)    # between/within distance of a clear split
-    second_voice_min_share: float = Field(0.3, gt=0, le=0.5)  # speech share of the smaller voice
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from callscope.nlp.signals import SignalDetector, split_sentences
 from callscope.nlp.taxonomy import load_taxonomy
 from callscope.nlp.textclf import load_text_classifier
 from callscope.nlp.trajectory import trajectory
-from callscope.pipeline.metrics import call_metrics, speech_seconds
+from callscope.pipeline.metrics import call_metrics
 from callscope.threads import one_torch_thread
 
 NO_CUSTOMER = "no customer speech identified (roles unknown or one speaker heard): the analysis uses all speech"
@@ -108,7 +108,7 @@ class Enricher:
         if utterances:
             self._score_utterances(utterances, language)
             scores = np.array([utterances[i].sentiment_score for i in customer])
-            seconds = np.array([max(speech_seconds(utterances[i]), 0.01) for i in customer])
+            seconds = np.array([max(utterances[i].speech_seconds(), 0.01) for i in customer])
             analysis.trajectory = trajectory(utterances, customer, self.settings.trajectory_threshold)
             analysis.sentiment, analysis.sentiment_score = overall_sentiment(
                 scores, seconds, self.settings.negative_weight, self.settings.sentiment_threshold,

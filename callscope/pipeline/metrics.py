@@ -19,13 +19,6 @@ FLOOR_MARGIN = 0.05  # seconds the barging speaker must talk on after an overlap
 _QUESTION = re.compile(r"\?+")
 
 
-def speech_seconds(utterance: Utterance) -> float:
-    """Seconds of speech in an utterance: its words' durations (its span when it has no words)."""
-    if utterance.words:
-        return sum(w.end - w.start for w in utterance.words)
-    return utterance.end - utterance.start
-
-
 def _word_count(utterance: Utterance) -> int:
     return len(utterance.words) or len(utterance.text.split())
 
@@ -63,7 +56,7 @@ def call_metrics(conversation: Conversation, silence_threshold: float = 3.0) -> 
     monologue: dict[str, float] = {}
     questions = 0
     for u in utterances:
-        talk[u.role] = talk.get(u.role, 0.0) + speech_seconds(u)
+        talk[u.role] = talk.get(u.role, 0.0) + u.speech_seconds()
         words[u.role] = words.get(u.role, 0) + _word_count(u)
         monologue[u.role] = max(monologue.get(u.role, 0.0), u.end - u.start)
         if u.role == "agent":

@@ -16,7 +16,7 @@ import numpy as np
 
 from callscope.config import RoleSettings, SpeakerSettings
 from callscope.conversation import Role, Speaker, Word, join_words
-from callscope.evaluation.asr import normalise
+from callscope.nlp.normalise import normalise
 from callscope.nlp.role_words import RoleByWords
 from callscope.pipeline.roles import speaker_evidence
 
@@ -56,14 +56,15 @@ def sentence_agent_probability(texts: list[str], head: RoleByWords, cues: RoleSe
 
 class SentenceRoles:
     """Agent or customer for single sentences (no sequence), as `callscope eval roles` scores them:
-    the interface of the sentiment and emotion classifiers."""
+    a LabelPredictor (nlp/interfaces.py) like the sentiment and emotion classifiers; the language
+    does not change how a sentence is read."""
 
     classes = ["agent", "customer"]
 
     def __init__(self, head: RoleByWords, cues: RoleSettings):
         self.head, self.cues = head, cues
 
-    def predict(self, texts: list[str]) -> tuple[list[str], np.ndarray]:
+    def predict(self, texts: Sequence[str], language: str | None = None) -> tuple[list[str], np.ndarray]:
         """Labels and (n, 2) probabilities (agent, customer)."""
         agent = sentence_agent_probability(list(texts), self.head, self.cues)
         return ["agent" if p > 0.5 else "customer" for p in agent], np.stack([agent, 1 - agent], axis=1)

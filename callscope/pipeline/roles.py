@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from callscope.config import RoleSettings
 from callscope.conversation import Speaker, Utterance
-from callscope.evaluation.asr import normalise
+from callscope.nlp.normalise import normalise
 
 GREETING = 3.0
 IDENTIFICATION = 1.0
