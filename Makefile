@@ -1,11 +1,12 @@
-# callscope: `make run` sets everything up and processes sample_audio/; `make test` runs the tests.
+# callscope: `make run` sets everything up and processes sample_audio/; `make test` runs every test (CI),
+# `make test-fast` those that load no speech model (pytest marker `slow` left out).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= out
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install run test bench lock clean
+.PHONY: install run test test-fast bench lock clean
 
 install: $(VENV)/.installed
 
@@ -26,6 +27,9 @@ run: install
 
 test: install
 	$(BIN)/pytest -q
+
+test-fast: install
+	$(BIN)/pytest -q -m "not slow"
 
 bench: install
 	$(BIN)/python benchmarks/bench_transcribe.py --out benchmarks/results

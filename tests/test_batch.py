@@ -12,13 +12,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
 from callscope.batch import BatchRunner
+from callscope.cli import app
 from callscope.errors import EXIT_SOME_FAILED
 from callscope.conversation import SCHEMA_VERSION
 from callscope.manifest import Manifest
 from callscope.pipeline.audio import load_audio
 from tests.conftest import sample_audio, write_wav
+
+pytestmark = pytest.mark.slow     # loads a speech model
 
 CLIPS = ["parcel_late", "refund_request", "lost_card", "password_reset"]
 
@@ -118,13 +122,15 @@ def test_changed_settings_or_content_are_processed_again(tmp_path, clips, fast_s
 
 
 def run_cli(inputs: Path, out: Path) -> subprocess.Popen:
+    """`callscope run` in its own process, to be killed."""
     command = [sys.executable, "-m", "callscope.cli", "run", str(inputs), "--out", str(out), "--model", "tiny.en"]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def test_killed_run_restarted_matches_a_clean_run(tmp_path, clips):
     clean = tmp_path / "clean"
-    assert run_cli(clips, clean).wait() == 0
+    finished = cli("run", str(clips), "--out", str(clean), "--model", "tiny.en")
+    assert finished.exit_code == 0, finished.output
     out = tmp_path / "killed"
     process = run_cli(clips, out)
     deadline = time.time() + 300
@@ -144,18 +150,19 @@ def test_killed_run_restarted_matches_a_clean_run(tmp_path, clips):
     assert all(r.status == "ok" for r in manifest.files.values())
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "callscope.cli", *args], capture_output=True, text=True)
+def cli(*args: str):
+    """The command in this process (CliRunner): loaded models are shared between runs."""
+    return CliRunner().invoke(app, list(args))
 
 
 def test_exit_codes_and_one_line_errors(tmp_path, clips):
     missing = cli("run", str(tmp_path / "nope"), "--out", str(tmp_path / "o"))
-    assert missing.returncode == 2 and "nope: no such file or folder" in missing.stderr
+    assert missing.exit_code == 2 and "nope: no such file or folder" in missing.stderr
     bad_model = cli("run", str(clips / "lost_card.wav"), "--model", "nonsense", "--out", str(tmp_path / "o"))
-    assert bad_model.returncode == 3 and "model 'nonsense': unknown name" in bad_model.stderr
+    assert bad_model.exit_code == 3 and "model 'nonsense': unknown name" in bad_model.stderr
     (tmp_path / "bad.yaml").write_text("asr:\n  beam: 2\n")
     bad_config = cli("run", str(clips), "--config", str(tmp_path / "bad.yaml"), "--out", str(tmp_path / "o"))
-    assert bad_config.returncode == 2 and "bad.yaml: asr.beam: unknown key" in bad_config.stderr
+    assert bad_config.exit_code == 2 and "bad.yaml: asr.beam: unknown key" in bad_config.stderr
     (tmp_path / "roles.yaml").write_text(f"roles:\n  examples: {tmp_path / 'absent.yaml'}\n")
     no_examples = cli("run", str(clips), "--config", str(tmp_path / "roles.yaml"), "--out", str(tmp_path / "o"))
-    assert no_examples.returncode == 2 and "absent.yaml: role examples file not found" in no_examples.stderr
+    assert no_examples.exit_code == 2 and "absent.yaml: role examples file not found" in no_examples.stderr

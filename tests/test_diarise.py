@@ -67,18 +67,21 @@ def test_der_parts_add_up():
     assert overall.der == pytest.approx(0.2)
 
 
+@pytest.mark.slow
 def test_sample_two_speakers_low_der(sample, sample_result):
     assert sample_result.speakers == ["SPEAKER_00", "SPEAKER_01"]
     _, overall = score({"sample": sample[1]}, {"sample": _annotation(sample_result.turns)})
     assert overall.der < 0.06  # measured 5.56% (collar 0, overlap scored); issue 3 asks for < 5%
 
 
+@pytest.mark.slow
 def test_exclusive_view_has_no_overlap(sample_result):
     turns = sorted(sample_result.exclusive, key=lambda t: t.start)
     assert turns and all(a.end <= b.start + 1e-6 for a, b in itertools.pairwise(turns))
     assert {t.speaker for t in turns} == set(sample_result.speakers)
 
 
+@pytest.mark.slow
 def test_one_speaker_gives_one_speaker(diariser, sample):
     """Only the solo turns of one speaker of the sample, joined with short pauses."""
     waveform, reference = sample
@@ -90,6 +93,7 @@ def test_one_speaker_gives_one_speaker(diariser, sample):
     assert len(result.speakers) == 1
 
 
+@pytest.mark.slow
 def test_telephone_band_8khz_input(diariser, sample):
     import torch
     import torchaudio.functional
@@ -99,6 +103,7 @@ def test_telephone_band_8khz_input(diariser, sample):
     assert len(result.speakers) == 2
 
 
+@pytest.mark.slow
 def test_two_voices_merged_by_segmentation_are_split(diariser):
     """identity_check: segmentation-3.0 gives both espeak voices one local speaker, so pyannote's
     clustering finds one speaker (56% DER); the second-voice check separates them."""
@@ -142,6 +147,7 @@ def test_relabel_changes_voice_in_the_pause():
     assert turns == [(0.0, 2.2, "SPEAKER_00"), (2.2, 5.0, "SPEAKER_01"), (6.0, 8.0, "SPEAKER_01")]
 
 
+@pytest.mark.slow
 def test_rttm_round_trip(tmp_path, sample_result):
     path = tmp_path / "call.rttm"
     sample_result.write_rttm(path, uri="appel-é")

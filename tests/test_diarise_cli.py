@@ -13,6 +13,8 @@ from callscope.cli import app
 from callscope.pipeline.audio import load_audio
 from tests.conftest import SAMPLES, sample_audio, write_wav
 
+pytestmark = pytest.mark.slow     # loads a speech model
+
 RATE = 16000
 MUSIC_SECONDS = 24.0
 

@@ -85,6 +85,7 @@ def transcriber(processor):
     return processor.transcriber
 
 
+@pytest.mark.slow
 def test_replies_the_vad_skipped_are_transcribed(transcriber):
     """lost_card's customer channel: Silero VAD hears little of this voice's relieved ending."""
     audio = load_audio(SAMPLES / "lost_card.wav", "lost_card")
@@ -97,6 +98,7 @@ def test_replies_the_vad_skipped_are_transcribed(transcriber):
     assert added > 0 and "relief" in again and "Thanks very much for your help" in again
 
 
+@pytest.mark.slow
 def test_hold_music_heard_again_gives_no_words(transcriber):
     agent = noise(60, -55, 2)
     place(agent, 20.0, hold_music(20.0))

@@ -12,6 +12,8 @@ from callscope.config import Settings
 from callscope.pipeline.one_voice import EVIDENCE
 from tests.conftest import SAMPLES, sample_calls
 
+pytestmark = pytest.mark.slow     # loads a speech model
+
 
 @pytest.fixture(scope="module")
 def sample_run(tmp_path_factory) -> Path:
@@ -88,7 +90,7 @@ KNOWN_MISSES = {
 
 def cases(check: str) -> list:
     """One case per sample call; the known misses are expected failures, with their cause."""
-    return [pytest.param(t, marks=pytest.mark.xfail(reason=KNOWN_MISSES[t["id"], check], strict=False)
+    return [pytest.param(t, marks=pytest.mark.xfail(reason=KNOWN_MISSES[t["id"], check], strict=True)
                          if (t["id"], check) in KNOWN_MISSES else (), id=t["id"]) for t in sample_calls()]
 
 

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from callscope.cli import app
 from callscope.config import Settings
 from callscope.corpus import load_inputs, update_corpus
 from callscope.corpus.repeats import link_repeats, repeat_shares
@@ -326,8 +328,14 @@ def run_cli_command(inputs: Path, out: Path) -> list[str]:
 
 
 def run_cli(inputs: Path, out: Path) -> subprocess.Popen:
+    """`callscope run` in its own process, to be killed."""
     return subprocess.Popen(run_cli_command(inputs, out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             cwd=ROOT)
+
+
+def run_here(inputs: Path, out: Path, *options: str):
+    """`callscope run` in this process: the models stay loaded from one run to the next."""
+    return CliRunner().invoke(app, [*run_cli_command(inputs, out)[3:], *options])
 
 
 def per_call_counts(out: Path) -> dict[str, int]:
@@ -337,10 +345,11 @@ def per_call_counts(out: Path) -> dict[str, int]:
     return {**{t: counts[t] for t in CALL_TABLES}, "utterance_texts": hash(tuple(texts))}
 
 
+@pytest.mark.slow
 def test_store_after_sigkill_and_rerun_matches_a_clean_run(tmp_path, short_clips):
     clean = tmp_path / "clean"
-    finished = run_cli(short_clips, clean)
-    assert finished.wait() == 0, finished.stderr.read()
+    finished = run_here(short_clips, clean)
+    assert finished.exit_code == 0, finished.output
     expected = per_call_counts(clean)
     assert expected["conversations"] == 3 and expected["utterances"] > 0
 
@@ -362,10 +371,9 @@ def test_store_after_sigkill_and_rerun_matches_a_clean_run(tmp_path, short_clips
         assert store.scalar("SELECT count(*) FROM conversations WHERE call_time IS NULL") == 0
 
     (out / "callscope.duckdb").unlink()           # a lost store is rebuilt from the calls' JSON
-    again = run_cli(short_clips, out)
-    _, stderr = again.communicate()
-    assert again.returncode == 0, stderr
-    assert "0 processed, 3 unchanged" in stderr
+    again = run_here(short_clips, out)
+    assert again.exit_code == 0, again.output
+    assert "0 processed, 3 unchanged" in again.stderr
     assert per_call_counts(out) == expected
     assert all(r.status == "ok" for r in Manifest.load(out).files.values())
 
@@ -373,9 +381,8 @@ def test_store_after_sigkill_and_rerun_matches_a_clean_run(tmp_path, short_clips
     sidecar.write_text("file,date,queue,customer_id\nlost_card.wav,2026-11-20,cards,C42\n")
     config = tmp_path / "my.yaml"
     config.write_text(f"metadata:\n  sidecar: {sidecar}\n  filename_patterns: ['^(?P<queue>[a-z]+)_(?P<agent>[a-z]+)$']\n")
-    later = subprocess.run([*run_cli_command(short_clips, out), "--config", str(config)],
-                           capture_output=True, text=True, cwd=ROOT)
-    assert later.returncode == 0 and "0 processed, 3 unchanged" in later.stderr, later.stderr
+    later = run_here(short_clips, out, "--config", str(config))
+    assert later.exit_code == 0 and "0 processed, 3 unchanged" in later.stderr, later.output
     with Store(out, read_only=True) as store:
         rows = store.con.execute("SELECT call_id, call_date, queue, agent, customer_id FROM conversations "
                                  "ORDER BY call_id").fetchall()
@@ -385,8 +392,8 @@ def test_store_after_sigkill_and_rerun_matches_a_clean_run(tmp_path, short_clips
     broken = tmp_path / "broken"                  # a call that now fails leaves the store with the manifest
     shutil.copytree(short_clips, broken)
     (broken / "lost_card.wav").write_text("not audio any more\n" * 40)
-    failed = subprocess.run(run_cli_command(broken, out), capture_output=True, text=True, cwd=ROOT)
-    assert failed.returncode == 1 and "lost_card.wav: not a readable audio file" in failed.stderr
+    failed = run_here(broken, out)
+    assert failed.exit_code == 1 and "lost_card.wav: not a readable audio file" in failed.stderr
     with Store(out, read_only=True) as store:
         assert sorted(row[0] for row in store.con.execute("SELECT call_id FROM conversations").fetchall()) == [
             "cancel_threat", "parcel_late"]

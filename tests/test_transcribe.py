@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
+import pytest
 from faster_whisper import decode_audio
+from typer.testing import CliRunner
+
+from callscope.cli import app
 
 from callscope.evaluation.asr import normalise, word_error_rate
 from callscope.files import sha256_file
@@ -25,6 +27,7 @@ def transcribe(path, processor):
     return processor.process(InputFile(path, path.stem), sha256_file(path))
 
 
+@pytest.mark.slow
 def test_pipeline_gives_exactly_what_faster_whisper_gives(tmp_path, processor):
     path = first_seconds("refund_request", tmp_path, 25)
     ours = transcribe(path, processor)
@@ -34,6 +37,7 @@ def test_pipeline_gives_exactly_what_faster_whisper_gives(tmp_path, processor):
     assert [w.text for w in ours.words()] == plain and len(plain) > 30
 
 
+@pytest.mark.slow
 def test_stereo_call_is_transcribed_per_channel_with_word_times(processor):
     truth = json.loads(sample_audio("lost_card").with_suffix(".json").read_text())
     conversation = transcribe(sample_audio("lost_card"), processor)
@@ -50,11 +54,13 @@ def test_stereo_call_is_transcribed_per_channel_with_word_times(processor):
     assert word_error_rate([" ".join(t["text"] for t in truth["turns"])], [conversation.text()])["wer"] < 0.8
 
 
+@pytest.mark.slow
 def test_french_call_is_detected_as_french(tmp_path, processor):
     conversation = transcribe(first_seconds("french_delivery", tmp_path, 30), processor)
     assert conversation.language == "fr" and conversation.tracks[0].language_probability > 0.5
 
 
+@pytest.mark.slow
 def test_clear_mono_call_accuracy(processor):
     truth = json.loads(sample_audio("refund_request").with_suffix(".json").read_text())
     conversation = transcribe(sample_audio("refund_request"), processor)
@@ -62,6 +68,7 @@ def test_clear_mono_call_accuracy(processor):
     assert word_error_rate([reference], [conversation.text()])["wer"] < 0.25
 
 
+@pytest.mark.slow
 def test_eval_asr_json(tmp_path):
     first_seconds("refund_request", tmp_path, 20)
     first_seconds("upgrade_purchase", tmp_path, 20)
@@ -71,9 +78,8 @@ def test_eval_asr_json(tmp_path):
         truth = json.loads(sample_audio(call_id).with_suffix(".json").read_text())
         rows.append(f"{call_id}.wav\t" + " ".join(t["text"] for t in truth["turns"] if t["end"] <= 19.5))
     refs.write_text("\n".join(rows) + "\n")
-    done = subprocess.run([sys.executable, "-m", "callscope.cli", "eval", "asr", "--refs", str(refs),
-                           "--model", "tiny.en", "--json"], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    done = CliRunner().invoke(app, ["eval", "asr", "--refs", str(refs), "--model", "tiny.en", "--json"])
+    assert done.exit_code == 0, done.output
     result = json.loads(done.stdout)
     assert result["n_files"] == 2 and 0 <= result["wer"] < 0.6 and result["model"] == "tiny.en"
 
@@ -81,9 +87,8 @@ def test_eval_asr_json(tmp_path):
 def test_eval_asr_bad_refs(tmp_path):
     refs = tmp_path / "refs.tsv"
     refs.write_text("file\ttranscript\nx.wav\thello\n")
-    done = subprocess.run([sys.executable, "-m", "callscope.cli", "eval", "asr", "--refs", str(refs)],
-                          capture_output=True, text=True)
-    assert done.returncode == 2 and "columns 'audio' and 'text'" in done.stderr
+    done = CliRunner().invoke(app, ["eval", "asr", "--refs", str(refs)])
+    assert done.exit_code == 2 and "columns 'audio' and 'text'" in done.stderr
 
 
 def test_normalisation():

@@ -35,12 +35,9 @@ def test_surge_is_emerging_and_stable_reasons_are_not(surged):
     assert len(issue["examples"]) == 3
     assert all(in_week.get(e["call_id"]) == SURGE and e["quote"] for e in issue["examples"])
 
-    busiest_stable = surged.execute(
-        "SELECT reason FROM conversations WHERE reason NOT IN (?, 'unknown') GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
-        [SURGE]).fetchall()[0][0]
     loose = emerging(surged, alpha=1.0, min_count=1, min_lift=1.0)      # every candidate that rose at all
-    stable = [i for i in loose if i["key"] == busiest_stable]
-    assert not stable or stable[0]["q_value"] > 0.05
+    by_chance = [i for i in loose if i["key"] != SURGE]
+    assert len(by_chance) >= 5 and all(i["q_value"] > 0.05 for i in by_chance)
 
 
 def test_no_surge_no_issue(tmp_path):
