@@ -9,7 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from callscope.batch import BatchRunner
 from callscope.config import Settings
+from callscope.conversation import Conversation
 from callscope.pipeline.process import CallProcessor
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +50,20 @@ def settings() -> Settings:
 def processor(settings) -> CallProcessor:
     """The default models (multilingual Whisper base, diarisation), loaded once for the session."""
     return CallProcessor(settings)
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory, processor) -> Path:
+    """Every sample call through the default pipeline (what `make run` does), once for the session;
+    tests read the calls' outputs from this folder."""
+    out = tmp_path_factory.mktemp("sample_run")
+    summary = BatchRunner(processor.settings, out, processor=lambda: processor).run([SAMPLES])
+    assert summary.exit_code == 0 and summary.processed == len(sample_calls())
+    return out
+
+
+def conversation_of(sample_run: Path, call_id: str) -> Conversation:
+    return Conversation.model_validate_json((sample_run / f"{call_id}.json").read_bytes())
 
 
 @pytest.fixture(scope="session")

@@ -7,20 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from callscope.batch import BatchRunner
-from callscope.config import Settings
 from callscope.pipeline.one_voice import EVIDENCE
-from tests.conftest import SAMPLES, sample_calls
+from tests.conftest import sample_calls
 
-pytestmark = pytest.mark.slow     # loads a speech model
-
-
-@pytest.fixture(scope="module")
-def sample_run(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("sample_run")
-    summary = BatchRunner(Settings(), out).run([SAMPLES])
-    assert summary.exit_code == 0 and summary.processed == len(sample_calls())
-    return out
+pytestmark = pytest.mark.slow     # every sample call through the default models (the `sample_run` fixture)
 
 
 def overlap(a_start: float, a_end: float, b_start: float, b_end: float) -> float:

@@ -15,7 +15,7 @@ from callscope.evaluation.asr import normalise, word_error_rate
 from callscope.files import sha256_file
 from callscope.pipeline.audio import load_audio
 from callscope.pipeline.ingest import InputFile
-from tests.conftest import sample_audio, write_wav
+from tests.conftest import conversation_of, sample_audio, write_wav
 
 
 def first_seconds(call_id: str, folder, seconds: float):
@@ -38,9 +38,9 @@ def test_pipeline_gives_exactly_what_faster_whisper_gives(tmp_path, processor):
 
 
 @pytest.mark.slow
-def test_stereo_call_is_transcribed_per_channel_with_word_times(processor):
+def test_stereo_call_is_transcribed_per_channel_with_word_times(sample_run):
     truth = json.loads(sample_audio("lost_card").with_suffix(".json").read_text())
-    conversation = transcribe(sample_audio("lost_card"), processor)
+    conversation = conversation_of(sample_run, "lost_card")
     assert conversation.source.layout == "stereo" and [t.label for t in conversation.tracks] == ["left", "right"]
     assert all(t.language == "en" and t.speech_seconds > 10 for t in conversation.tracks)
     for track in (0, 1):
@@ -61,9 +61,9 @@ def test_french_call_is_detected_as_french(tmp_path, processor):
 
 
 @pytest.mark.slow
-def test_clear_mono_call_accuracy(processor):
+def test_clear_mono_call_accuracy(sample_run):
     truth = json.loads(sample_audio("refund_request").with_suffix(".json").read_text())
-    conversation = transcribe(sample_audio("refund_request"), processor)
+    conversation = conversation_of(sample_run, "refund_request")
     reference = " ".join(t["text"] for t in truth["turns"])
     assert word_error_rate([reference], [conversation.text()])["wer"] < 0.25
 
