@@ -6,7 +6,6 @@ Heavy modules (speech and text models) are imported on first use, so `import cal
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,27 +17,10 @@ from callscope.errors import CallscopeError, InputError
 
 if TYPE_CHECKING:
     from callscope.batch import RunSummary
-    from callscope.pipeline.process import CallProcessor
     from callscope.reports import Filters, ReportSummary
     from callscope.store import Store
 
 REPORTS_DIR = "reports"     # below the output folder
-
-_cached: tuple[str, CallProcessor] | None = None     # the last settings' loaded models
-_cache_lock = threading.Lock()
-
-
-def _processor(settings: Settings) -> CallProcessor:
-    """The models for `settings`, loaded once and kept while the settings stay the same."""
-    from callscope.pipeline.process import CallProcessor
-
-    global _cached
-    key = settings.model_dump_json()
-    with _cache_lock:
-        if _cached is None or _cached[0] != key:
-            _cached = None                     # free the old models before loading new ones
-            _cached = (key, CallProcessor(settings.model_copy(deep=True), settings.run.jobs))
-        return _cached[1]
 
 
 def analyse(path_or_text: str | Path, settings: Settings | None = None) -> Conversation:
@@ -47,16 +29,17 @@ def analyse(path_or_text: str | Path, settings: Settings | None = None) -> Conve
 
     `path_or_text` is the path of an audio file; text conversations (chat, e-mail) arrive with the
     omnichannel issue (#16). The models are loaded on the first call and kept for the next ones
-    with the same settings (`run_batch` shares them). Raises InputError for a missing or undecodable file, ModelError when
+    with the same settings (pipeline/loaded.py; `run_batch` shares them). Raises InputError for a missing or undecodable file, ModelError when
     a model cannot be loaded.
     """
     from callscope.files import sha256_file
     from callscope.pipeline.ingest import InputFile
+    from callscope.pipeline.loaded import processor_for
 
     path = Path(path_or_text)
     if not path.is_file():
         raise InputError(f"{path}: no such audio file (analyse takes the path of a recording)")
-    return _processor(settings or load_settings()).process(InputFile(path, path.stem), sha256_file(path))
+    return processor_for(settings or load_settings()).process(InputFile(path, path.stem), sha256_file(path))
 
 
 def run_batch(inputs: str | Path | Iterable[str | Path], out: str | Path, settings: Settings | None = None,
@@ -72,7 +55,7 @@ def run_batch(inputs: str | Path | Iterable[str | Path], out: str | Path, settin
 
     settings = settings or load_settings()
     paths = [Path(inputs)] if isinstance(inputs, (str, Path)) else [Path(p) for p in inputs]
-    summary = BatchRunner(settings, Path(out), hook, lambda: _processor(settings)).run(paths)
+    summary = BatchRunner(settings, Path(out), hook).run(paths)
     if reports:
         try:
             summary.reports = build_reports(out, settings=settings, keep_pii=not settings.output.redact, hook=hook)

@@ -34,6 +34,7 @@ from callscope.manifest import FileRecord, Manifest, RunRecord, now
 from callscope.metadata import CallMetadata, MetadataResolver
 from callscope.pipeline.audio import probe_duration
 from callscope.pipeline.ingest import InputFile, discover
+from callscope.pipeline.loaded import processor_for
 from callscope.pipeline.process import CallProcessor
 from callscope.reports import ReportSummary
 from callscope.store import Store
@@ -103,14 +104,14 @@ class BatchRunner:
     """Runs the pipeline over many recordings into one output folder, reporting to `hook` (hooks.py).
 
     `processor()` gives the loaded models, called only when some call needs processing (default:
-    a new CallProcessor for the settings)."""
+    the models kept loaded for these settings, pipeline/loaded.py)."""
 
     def __init__(self, settings: Settings, out_dir: Path, hook: hooks.Hook | None = None,
                  processor: Callable[[], CallProcessor] | None = None):
         self.settings = settings
         self.out_dir = Path(out_dir)
         self.hook = hook or hooks.silent
-        self.processor = processor or (lambda: CallProcessor(settings, settings.run.jobs))
+        self.processor = processor or (lambda: processor_for(settings))
         self.config_hash = settings.fingerprint()
         self.metadata = MetadataResolver(settings.metadata)
 

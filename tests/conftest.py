@@ -12,6 +12,7 @@ import pytest
 from callscope.batch import BatchRunner
 from callscope.config import Settings
 from callscope.conversation import Conversation
+from callscope.pipeline.loaded import processor_for
 from callscope.pipeline.process import CallProcessor
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,15 +50,15 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def processor(settings) -> CallProcessor:
     """The default models (multilingual Whisper base, diarisation), loaded once for the session."""
-    return CallProcessor(settings)
+    return processor_for(settings)
 
 
 @pytest.fixture(scope="session")
-def sample_run(tmp_path_factory, processor) -> Path:
-    """Every sample call through the default pipeline (what `make run` does), once for the session;
-    tests read the calls' outputs from this folder."""
+def sample_run(tmp_path_factory, settings) -> Path:
+    """Every sample call through the default pipeline (what `make run` does, with the session's loaded
+    models), once for the session; tests read the calls' outputs from this folder."""
     out = tmp_path_factory.mktemp("sample_run")
-    summary = BatchRunner(processor.settings, out, processor=lambda: processor).run([SAMPLES])
+    summary = BatchRunner(settings, out).run([SAMPLES])
     assert summary.exit_code == 0 and summary.processed == len(sample_calls())
     return out
 
