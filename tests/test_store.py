@@ -150,20 +150,6 @@ def test_export_round_trip(tmp_path, fmt):
         assert store.counts()["conversations"] == 150 and store.counts()["events"] == 3
 
 
-def test_export_command_prints_one_json_object(tmp_path):
-    build_store(tmp_path / "out", n=40, seed=4, survey_share=0.0, events=False)
-    result = subprocess.run([sys.executable, "-m", "callscope.cli", "export", "--out", str(tmp_path / "out"),
-                             "--format", "csv", "--to", str(tmp_path / "bi"), "--json"],
-                            capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
-    assert report["rows"]["conversations"] == 40 and len(report["files"]) == len(TABLES)
-    assert (tmp_path / "bi" / "conversations.csv").read_text().count("\n") == 41
-    missing = subprocess.run([sys.executable, "-m", "callscope.cli", "export", "--out", str(tmp_path / "none")],
-                             capture_output=True, text=True, cwd=ROOT)
-    assert missing.returncode == 2 and "no store here yet" in missing.stderr
-
-
 def test_survey_and_event_csvs_load_and_bad_lines_are_named(tmp_path):
     good = tmp_path / "surveys.csv"
     good.write_text("call_id,csat,nps\na,5,9\nb,,3\nc,2,\n")
