@@ -166,9 +166,9 @@ def resolve(name: str) -> str:
 
 
 def status(name: str) -> str:
-    """'ok', or the reason the bundled model cannot be used."""
+    """'ok', or the reason the bundled model (Whisper or embedder) cannot be used."""
     try:
-        resolve(name)
+        embedder_dir(name) if name in EMBEDDERS else resolve(name)
     except ModelError as exc:
         return str(exc)
     return "ok"

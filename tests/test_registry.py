@@ -91,3 +91,7 @@ def test_the_embedders_verify_their_files_before_loading(tmp_path, monkeypatch, 
     monkeypatch.setattr(registry.BundledModel, "package_dir", lambda self, package: tmp_path)
     with pytest.raises(ModelError, match=rf"model '{backend.name}': .* is corrupt"):
         backend().encode(["hello"])
+
+
+def test_status_covers_the_embedders():
+    assert registry.status("minilm") == "ok" and registry.status("use") == "ok"
