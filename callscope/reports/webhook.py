@@ -176,10 +176,11 @@ def deliver_one(url: str, body: bytes, headers: dict[str, str], webhook: Webhook
     headers = {**headers, **endpoint.auth}
     deadline = clock() + webhook.deadline_seconds
     retry, attempts = _retry(webhook), 0
+    late = f"no answer within the {webhook.deadline_seconds:g} s deadline"
     while True:
         remaining = deadline - clock()
         if remaining <= 0:
-            return Outcome(None, f"no answer within the {webhook.deadline_seconds:g} s deadline", attempts)
+            return Outcome(None, late, attempts)
         attempts += 1
         response = None
         try:
@@ -187,7 +188,7 @@ def deliver_one(url: str, body: bytes, headers: dict[str, str], webhook: Webhook
         except TRANSPORT_ERRORS as exc:
             status, error = None, _reason(exc)
             if clock() >= deadline:
-                error = f"no answer within the {webhook.deadline_seconds:g} s deadline"
+                return Outcome(None, late, attempts)
             try:
                 retry = retry.increment("POST", public_url(url), error=exc)
             except MaxRetryError:
