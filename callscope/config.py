@@ -309,6 +309,16 @@ class WebhookSettings(_Strict):
     retries: int = Field(4, ge=0, le=10)
     backoff_seconds: float = Field(1.0, ge=0)
 
+    @field_validator("headers")
+    @classmethod
+    def _headers_are_sendable(cls, headers: dict[str, str]) -> dict[str, str]:
+        for name, value in headers.items():
+            if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name):
+                raise ValueError(f"header name {name!r} is not a valid HTTP header name")
+            if not re.fullmatch(r"[\t\x20-\x7e\xa0-\xff]*", value):
+                raise ValueError(f"header {name}: its value holds a line break, a control or a non-Latin-1 character")
+        return headers
+
     @model_validator(mode="after")
     def _secrets_need_https(self) -> "WebhookSettings":
         secrets = webhook_secrets(self.url, self.headers) if self.url and self.url.lower().startswith("http:") else []

@@ -270,3 +270,9 @@ def test_a_redirect_over_tls_never_carries_the_token_elsewhere(tmp_path: Path, a
             summary = deliver(actions[:1], hook, tmp_path / "deliveries.jsonl")
     assert summary.failed == 1 and not elsewhere.attempts and not elsewhere.authorizations
     assert redirecting.headers[0]["Authorization"] == "Bearer t0k"
+
+
+@pytest.mark.parametrize("headers", [{"X-Team": "north\r\nX-Evil: 1"}, {"Bad Name": "x"}, {"X-Team": "nörth€"}])
+def test_headers_that_cannot_be_sent_are_a_config_error(headers):
+    with pytest.raises(ValueError, match="header"):
+        WebhookSettings(url="https://crm.example.com/hook", headers=headers)
