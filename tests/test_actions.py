@@ -160,7 +160,9 @@ def test_unreachable_webhook_is_recorded_and_retried_on_the_next_run(tmp_path: P
     some = actions[:5]
     down = WebhookSettings(url=f"http://127.0.0.1:{free_port()}/hook", retries=2, backoff_seconds=0, timeout_seconds=2)
     summary = deliver(some, down, record, sleep=lambda s: None)
-    assert summary.failed == 5 and summary.attempts == 15 and not delivered_ids(record)
+    assert summary.failed == 5 and summary.attempts == 3 * 3 and not delivered_ids(record)
+    attempts = [json.loads(line)["attempts"] for line in record.read_text().splitlines()]
+    assert attempts == [3, 3, 3, 0, 0]          # after 3 actions without an answer the others are not sent
     receiver = Receiver()
     with serving(receiver) as url:
         summary = deliver(some, WebhookSettings(url=url), record)

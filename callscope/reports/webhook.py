@@ -4,7 +4,9 @@ Transport and retry policy are urllib3's (a connection per attempt, `Retry` for 
 are retried, Retry-After and backoff with jitter). Around them: a total deadline per action
 (every attempt and wait; a watchdog shuts the socket of an answer still trickling in at the
 deadline), redirects never followed, and the record holds the URL without its secrets
-(`user:pass@`, query values). An action recorded as delivered is never POSTed again.
+(`user:pass@`, query values). After GIVE_UP_AFTER actions in a row without any HTTP answer the
+others are recorded as not sent, so a dead endpoint costs minutes, not one deadline per action.
+An action recorded as delivered is never POSTed again.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ DELIVERIES_FILE = "deliveries.jsonl"
 RETRIED_STATUSES = frozenset([429, *range(500, 600)])
 REDACTED = "REDACTED"
 TRANSPORT_ERRORS = (OSError, http.client.HTTPException, HTTPError)
+GIVE_UP_AFTER = 3       # actions in a row without any HTTP answer, after which the rest wait for the next run
 
 
 @dataclass
@@ -222,6 +225,7 @@ def deliver(actions: list[Action], webhook: WebhookSettings, record: Path,
         return summary
     recorded_url = public_url(webhook.url)
     done = delivered_ids(record)
+    silent = 0          # actions in a row that got no HTTP answer at all
     for item in actions:
         if item.action_id in done:
             summary.already_delivered += 1
@@ -229,11 +233,16 @@ def deliver(actions: list[Action], webhook: WebhookSettings, record: Path,
         body = json.dumps(asdict(item), ensure_ascii=False).encode("utf-8")
         headers = {"Content-Type": "application/json", "User-Agent": f"callscope/{__version__}",
                    "Idempotency-Key": item.action_id, **webhook.headers}
-        outcome = deliver_one(webhook.url, body, headers, webhook, sleep)
+        if silent >= GIVE_UP_AFTER:
+            outcome = Outcome(None, f"not sent: no answer to the {GIVE_UP_AFTER} actions before", 0)
+        else:
+            outcome = deliver_one(webhook.url, body, headers, webhook, sleep)
+            silent = silent + 1 if outcome.status is None else 0
         summary.attempts += outcome.attempts
         summary.delivered += outcome.ok
         summary.failed += not outcome.ok
-        summary.last_error = outcome.error or summary.last_error
+        if outcome.attempts and outcome.error:
+            summary.last_error = outcome.error
         _append(record, {"action_id": item.action_id, "action": item.action, "call_id": item.call_id,
                          "status": "delivered" if outcome.ok else "failed", "http_status": outcome.status,
                          "attempts": outcome.attempts, "error": outcome.error, "url": recorded_url,
