@@ -82,10 +82,12 @@ def test_a_non_http_answer_fails_the_delivery_and_the_reports_are_still_written(
     assert len(warnings) == 1 and "\n" not in warnings[0] and f"{len(entries)} of {len(entries)}" in warnings[0]
 
 
-def test_a_trickling_answer_is_cut_at_the_deadline(actions):
+@pytest.mark.parametrize("at_once", [b"", b"HTTP/1.1 200 OK\r\n"], ids=["whole answer", "headers"])
+def test_a_trickling_answer_is_cut_at_the_deadline(actions, at_once: bytes):
     def one_byte_a_second(connection, stop):
         read_request(connection)
-        for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n":
+        connection.sendall(at_once)
+        for byte in b"HTTP/1.1 200 OK\r\nX-Padding: 0123456789\r\nContent-Length: 0\r\n\r\n"[len(at_once):]:
             if stop.wait(1.0):
                 return
             connection.sendall(bytes([byte]))

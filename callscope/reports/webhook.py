@@ -118,8 +118,9 @@ class _Endpoint:
         return kind(self.host, self.port, timeout=timeout)
 
 
-def _shut(connection: HTTPConnection) -> None:
+def _shut(connection: HTTPConnection, fired: threading.Event) -> None:
     """Close the socket under a blocked read so the reading thread returns (the deadline watchdog)."""
+    fired.set()
     sock = connection.sock
     if sock is not None:
         try:
@@ -130,17 +131,21 @@ def _shut(connection: HTTPConnection) -> None:
 
 def _post(endpoint: _Endpoint, body: bytes, headers: dict[str, str], timeout: float,
           remaining: float) -> BaseHTTPResponse:
-    """One POST; its status line and headers must arrive within `remaining` seconds."""
-    connection = endpoint.connection(timeout)
-    watchdog = threading.Timer(remaining, _shut, [connection])
+    """One POST; its status line and headers must arrive within `remaining` seconds (else TimeoutError:
+    an answer cut short, whose headers http.client would take as complete, never counts)."""
+    connection, fired = endpoint.connection(timeout), threading.Event()
+    watchdog = threading.Timer(remaining, _shut, [connection, fired])
     watchdog.daemon = True
     watchdog.start()
     try:
         connection.request("POST", endpoint.target, body=body, headers=headers, preload_content=False)
-        return connection.getresponse()
+        response = connection.getresponse()
     finally:
         watchdog.cancel()
         connection.close()
+    if fired.is_set():
+        raise TimeoutError("cut at the deadline")
+    return response
 
 
 def _reason(exc: BaseException) -> str:
