@@ -11,6 +11,7 @@ import json
 import re
 from pathlib import Path
 from typing import Literal
+from urllib.parse import parse_qsl, urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -341,8 +342,6 @@ def _secret_name(name: str) -> bool:
 def webhook_secrets(url: str, headers: dict[str, str]) -> list[str]:
     """The credentials a webhook's URL or headers carry: `user:pass@`, and headers or query
     parameters named like Authorization, X-Api-Key, token, sig."""
-    from urllib.parse import parse_qsl, urlsplit
-
     parts = urlsplit(url)
     return ((["user:password in the URL"] if parts.username or parts.password else [])
             + [f"header {name}" for name in headers if _secret_name(name)]
