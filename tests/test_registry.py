@@ -1,11 +1,13 @@
 """Model registry: bundled weights are joined once, verified by sha256, and errors say how to fix them."""
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from callscope import registry
 from callscope.errors import ModelError
+from callscope.nlp.embeddings import MiniLMEmbedder, USEEmbedder
 
 
 @pytest.fixture
@@ -60,3 +62,36 @@ def test_unknown_names_and_bad_directories(tmp_path):
 def test_a_local_ctranslate2_directory_is_accepted():
     local = registry.resolve("tiny.en")
     assert registry.resolve(local) == str(Path(local).resolve())
+
+
+@pytest.mark.parametrize("name, damaged", [("minilm", "model/model.safetensors"), ("use", "resources/sp.model")])
+def test_a_corrupted_copy_of_an_embedder_is_rejected(tmp_path, name, damaged):
+    model = registry.EMBEDDERS[name]
+    installed = model.package_dir(model.packages[0])
+    copy = tmp_path / name
+    for relative in model.files:
+        (copy / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(installed / relative, copy / relative)
+    assert registry.embedder_dir(name, copy) == copy
+    with open(copy / damaged, "r+b") as handle:
+        handle.seek(4096)
+        byte = handle.read(1)
+        handle.seek(4096)
+        handle.write(bytes([byte[0] ^ 0xFF]))
+    with pytest.raises(ModelError, match=rf"^model '{name}': .*{damaged} is corrupt \(sha256 mismatch\)"):
+        registry.embedder_dir(name, copy)
+
+
+@pytest.mark.parametrize("backend", [MiniLMEmbedder, USEEmbedder])
+def test_the_embedders_verify_their_files_before_loading(tmp_path, monkeypatch, backend):
+    (tmp_path / "model" / "1_Pooling").mkdir(parents=True)
+    (tmp_path / "resources").mkdir()
+    for relative in registry.EMBEDDERS[backend.name].files:
+        (tmp_path / relative).write_bytes(b"not the weights")
+    monkeypatch.setattr(registry.BundledModel, "package_dir", lambda self, package: tmp_path)
+    with pytest.raises(ModelError, match=rf"model '{backend.name}': .* is corrupt"):
+        backend().encode(["hello"])
+
+
+def test_status_covers_the_embedders():
+    assert registry.status("minilm") == "ok" and registry.status("use") == "ok"

@@ -29,7 +29,7 @@ def run(
     num_speakers: Optional[int] = typer.Option(None, "--num-speakers", min=1, help="Mono calls: exact speaker count."),
     min_speakers: Optional[int] = typer.Option(None, "--min-speakers", min=1, help="Mono calls: at least this many."),
     max_speakers: Optional[int] = typer.Option(None, "--max-speakers", min=1, help="Mono calls: at most this many."),
-    keep_pii: bool = typer.Option(False, "--keep-pii", help="Do not redact card numbers, e-mails... in outputs."),
+    keep_pii: bool = typer.Option(False, "--keep-pii", help="Store and per-call files unredacted; reports stay redacted (see report --keep-pii)."),
     taxonomy: Optional[Path] = typer.Option(None, "--taxonomy", dir_okay=False,
                                             help="Contact-reason taxonomy YAML (overrides enrich.taxonomy)."),
     report: bool = typer.Option(True, "--report/--no-report", help="Write the HTML reports into OUT/reports."),

@@ -10,7 +10,8 @@ the cosine reaches `outlier_threshold` (BERTopic's `reduce_outliers` embeddings
 strategy, over old and new topics alike) and is an outlier (-1) otherwise. On
 the first run every cluster is new. Ids are never reused or renumbered; a
 topic's label, keywords, quote and centroid are fixed when it is created. The
-model state is one JSON file (OUT/topics/topics.json).
+model state is one JSON file (OUT/topics/topics.json). Topic words go through
+the redactor before they are kept (`redact_topic`), whatever the documents were.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import base64
 import json
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -29,6 +30,7 @@ from callscope.config import TopicSettings
 from callscope.errors import CallscopeError
 from callscope.files import atomic_write_text
 from callscope.nlp.embeddings import unit, unit_embeddings
+from callscope.redact import redact_text
 
 STATE_FILE = "topics.json"
 STATE_FORMAT = 1
@@ -154,6 +156,15 @@ def label_of(keywords: Sequence[str], words: int = LABEL_WORDS) -> str:
     return ", ".join(chosen)
 
 
+def redact_topic(topic: Topic) -> Topic:
+    """`topic` with no personal data in its words: a keyword the redactor would change is dropped
+    (and the label made again from the others), the quote is redacted."""
+    keywords = [keyword for keyword in topic.keywords if redact_text(keyword) == keyword]
+    label = topic.label if keywords == topic.keywords and redact_text(topic.label) == topic.label \
+        else label_of(keywords) or f"topic {topic.topic_id}"
+    return replace(topic, label=label, keywords=keywords, representative=redact_text(topic.representative))
+
+
 class TopicModel:
     """The persisted topics of one output folder, in one embedding space."""
 
@@ -209,9 +220,10 @@ class TopicModel:
     def _new_topic(self, keywords: list[str], centroid: np.ndarray, documents: Sequence[Document],
                    embeddings: np.ndarray, members: np.ndarray, embedder, run_id: str | None) -> Topic:
         nearest = members[np.argsort(-(embeddings[members] @ centroid), kind="stable")[:QUOTE_DOCS]]
-        topic = Topic(topic_id=self.next_topic_id, label=label_of(keywords) or f"topic {self.next_topic_id}",
-                      keywords=keywords, representative=_quote([documents[i] for i in nearest], centroid, embedder),
-                      centroid=centroid, first_seen_run=run_id)
+        topic = redact_topic(Topic(
+            topic_id=self.next_topic_id, label=label_of(keywords) or f"topic {self.next_topic_id}",
+            keywords=keywords, representative=_quote([documents[i] for i in nearest], centroid, embedder),
+            centroid=centroid, first_seen_run=run_id))
         self.topics.append(topic)
         self.next_topic_id += 1
         return topic
@@ -243,10 +255,11 @@ class TopicModel:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("format") != STATE_FORMAT:
                 raise ValueError(f"unsupported format {data.get('format')!r}")
-            topics = [Topic(topic_id=int(t["topic_id"]), label=t["label"], keywords=list(t["keywords"]),
-                            representative=t["representative"], first_seen_run=t["first_seen_run"],
-                            centroid=np.frombuffer(base64.b64decode(t["centroid"]), "<f4").astype(np.float32))
-                      for t in data["topics"]]
+            topics = [redact_topic(Topic(  # a state written before topic words were redacted is cleaned
+                topic_id=int(t["topic_id"]), label=t["label"], keywords=list(t["keywords"]),
+                representative=t["representative"], first_seen_run=t["first_seen_run"],
+                centroid=np.frombuffer(base64.b64decode(t["centroid"]), "<f4").astype(np.float32)))
+                for t in data["topics"]]
             if len({t.centroid.shape for t in topics}) > 1:
                 raise ValueError("centroids of different sizes")
             return cls(data["embedder"], topics, int(data["next_topic_id"]))
@@ -317,8 +330,6 @@ def pool_documents(con, max_outliers: int) -> tuple[list[Document], list[str]]:
     known to be the customer) and the ids of pooled calls with no customer speech at all. Calls
     stored unredacted (--keep-pii) are redacted here, so no keyword or quote carries PII.
     """
-    from callscope.redact import redact_text
-
     calls: dict[str, tuple[str | None, list[tuple[str, str]]]] = {}
     for call_id, language, redacted, role, text in con.execute(POOL_QUERY, [max_outliers]).fetchall():
         entry = calls.setdefault(call_id, (language, []))

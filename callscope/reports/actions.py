@@ -1,11 +1,9 @@
 """Close the loop: config rules turn analysed calls into actions for a CRM.
 
 `find_actions` applies the `actions.rules` of the settings to the selected calls; `write_csv`
-writes them as OUT/actions.csv; `deliver` POSTs each one as JSON to the configured webhook,
-retrying 5xx answers and connection errors with exponential backoff, and appends the outcome
-to OUT/deliveries.jsonl. An action's id is a hash of its rule and call, sent as the
-`Idempotency-Key` header; an id recorded as delivered is never POSTed again, so reruns only
-send new actions (and retry failed ones).
+writes them as OUT/actions.csv (cells a spreadsheet would run as formulas neutralised).
+An action's id is a hash of its rule and call: the `Idempotency-Key` of its webhook
+delivery (callscope/reports/webhook.py).
 """
 
 from __future__ import annotations
@@ -13,26 +11,18 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
-import os
-import time
-import urllib.error
-import urllib.request
 from dataclasses import asdict, dataclass, fields
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 
-from callscope import __version__
-from callscope.config import ActionRule, WebhookSettings
+from callscope.config import ActionRule
+from callscope.csvsafe import safe_cell
 from callscope.files import atomic_write_text
 from callscope.reports.render import call_href
 from callscope.reports.selection import rows
 
 ACTIONS_FILE = "actions.csv"
-DELIVERIES_FILE = "deliveries.jsonl"
 PRIORITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
@@ -139,91 +129,11 @@ def find_actions(con: duckdb.DuckDBPyConnection, rules: list[ActionRule]) -> lis
 
 
 def write_csv(actions: list[Action], path: Path) -> Path:
-    """actions.csv (UTF-8, header row, one action per row), written atomically."""
+    """actions.csv (UTF-8, header row, one action per row, formula-like text neutralised), written atomically."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for item in actions:
-        writer.writerow({k: "" if v is None else v for k, v in asdict(item).items()})
+        writer.writerow({k: "" if v is None else safe_cell(v) for k, v in asdict(item).items()})
     atomic_write_text(path, buffer.getvalue())
     return path
-
-
-@dataclass
-class DeliverySummary:
-    """What one `deliver` call did."""
-
-    delivered: int = 0
-    failed: int = 0
-    already_delivered: int = 0
-    attempts: int = 0
-
-
-def delivered_ids(record: Path) -> set[str]:
-    """Ids of the actions the record says were delivered (unreadable lines are ignored)."""
-    done = set()
-    if record.exists():
-        for line in record.read_text(encoding="utf-8").splitlines():
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a line cut short by a killed run
-            if isinstance(entry, dict) and entry.get("status") == "delivered":
-                done.add(entry.get("action_id"))
-    return done
-
-
-def _append(record: Path, entry: dict) -> None:
-    with open(record, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
-    """POST and return the HTTP status; connection problems raise OSError."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-
-
-def deliver(actions: list[Action], webhook: WebhookSettings, record: Path,
-            sleep: Callable[[float], None] = time.sleep) -> DeliverySummary:
-    """POST every action not yet delivered to `webhook.url`, recording each outcome in `record`."""
-    summary = DeliverySummary()
-    if not webhook.url:
-        return summary
-    done = delivered_ids(record)
-    for item in actions:
-        if item.action_id in done:
-            summary.already_delivered += 1
-            continue
-        body = json.dumps(asdict(item), ensure_ascii=False).encode("utf-8")
-        headers = {"Content-Type": "application/json", "User-Agent": f"callscope/{__version__}",
-                   "Idempotency-Key": item.action_id, **webhook.headers}
-        status, error, attempts = None, "", 0
-        for attempt in range(webhook.retries + 1):
-            if attempt:
-                sleep(webhook.backoff_seconds * 2 ** (attempt - 1))
-            attempts += 1
-            try:
-                status, error = _post(webhook.url, body, headers, webhook.timeout_seconds), ""
-            except OSError as exc:
-                status, error = None, str(getattr(exc, "reason", exc))
-                continue
-            if status < 500:
-                break
-        ok = status is not None and 200 <= status < 300
-        summary.attempts += attempts
-        summary.delivered += ok
-        summary.failed += not ok
-        _append(record, {"action_id": item.action_id, "action": item.action, "call_id": item.call_id,
-                         "status": "delivered" if ok else "failed", "http_status": status, "attempts": attempts,
-                         "error": error or (None if ok else f"HTTP {status}"), "url": webhook.url,
-                         "at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
-        if ok:
-            done.add(item.action_id)
-    return summary

@@ -12,7 +12,7 @@ from callscope import __version__
 from callscope.config import Settings
 from callscope.files import atomic_write_text
 from callscope.nlp.taxonomy import load_taxonomy
-from callscope.reports.actions import ACTIONS_FILE, DELIVERIES_FILE, deliver, find_actions, write_csv
+from callscope.reports.actions import ACTIONS_FILE, find_actions, write_csv
 from callscope.reports.callpage import call_contexts
 from callscope.reports.empower import empower_context
 from callscope.reports.engage import engage_context
@@ -20,6 +20,7 @@ from callscope.reports.listen import listen_context
 from callscope.reports.render import call_file, render
 from callscope.reports.selection import Filters, open_selection, rows
 from callscope.reports.timeline import timeline
+from callscope.reports.webhook import DELIVERIES_FILE, DeliverySummary, deliver, print_warning
 
 CALLS_DIR = "calls"
 
@@ -45,13 +46,15 @@ def _meta(con, filters: Filters, keep_pii: bool, root: str = "") -> dict:
 
 def build_reports(db_path: str | Path, out_dir: str | Path, settings: Settings, filters: Filters = Filters(), *,
                   keep_pii: bool = False, taxonomy: str | Path | None = None,
-                  on_call_page: Callable[[int, int], None] | None = None) -> ReportSummary:
+                  on_call_page: Callable[[int, int], None] | None = None,
+                  on_warning: Callable[[str], None] = print_warning) -> ReportSummary:
     """Write index/listen/empower/engage.html, calls/<id>.html and actions.csv into `out_dir`.
 
     Reads the store at `db_path` read-only; proactive actions come from `taxonomy` (default:
     the config's `enrich.taxonomy`). Text is redacted unless `keep_pii`; when
     `settings.actions.webhook.url` is set, new actions are POSTed and recorded in
-    deliveries.jsonl. `on_call_page(done, total)` reports progress.
+    deliveries.jsonl; a delivery problem never stops the reports, it is one line to
+    `on_warning`. `on_call_page(done, total)` reports progress.
     """
     out = Path(out_dir)
     con = open_selection(Path(db_path), filters, keep_pii)
@@ -61,8 +64,7 @@ def build_reports(db_path: str | Path, out_dir: str | Path, settings: Settings, 
         actions = find_actions(con, settings.actions.rules)
         actions_csv = write_csv(actions, out / ACTIONS_FILE)
         pages = []
-        delivery = deliver(actions, settings.actions.webhook, out / DELIVERIES_FILE) \
-            if settings.actions.webhook.url else None
+        delivery = _deliver(actions, settings, out, on_warning) if settings.actions.webhook.url else None
         loaded = load_taxonomy(taxonomy or settings.enrich.taxonomy_path())
         contexts = {
             "listen": listen_context(con, settings, axis),
@@ -80,6 +82,17 @@ def build_reports(db_path: str | Path, out_dir: str | Path, settings: Settings, 
     finally:
         con.close()
     return ReportSummary(out, pages, call_pages, actions_csv, len(actions))
+
+
+def _deliver(actions, settings: Settings, out: Path, on_warning: Callable[[str], None]) -> DeliverySummary:
+    """The webhook delivery of the actions; whatever goes wrong is a warning and a failed count."""
+    try:
+        summary = deliver(actions, settings.actions.webhook, out / DELIVERIES_FILE)
+    except OSError as exc:
+        summary = DeliverySummary(failed=len(actions), last_error=f"{out / DELIVERIES_FILE}: {exc.strerror or exc}")
+    if summary.warning():
+        on_warning(summary.warning())
+    return summary
 
 
 def _call_pages(con, folder: Path, meta: dict, on_call_page: Callable[[int, int], None] | None) -> list[Path]:

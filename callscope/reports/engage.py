@@ -8,10 +8,11 @@ import duckdb
 
 from callscope.config import Settings
 from callscope.nlp.taxonomy import Taxonomy
-from callscope.reports.actions import Action, DeliverySummary
+from callscope.reports.actions import Action
 from callscope.reports import charts
 from callscope.reports.render import label
 from callscope.reports.selection import rows
+from callscope.reports.webhook import DeliverySummary
 
 LIST_LIMIT = 25
 EVIDENCE_PER_CUSTOMER = 2

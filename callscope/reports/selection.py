@@ -99,8 +99,8 @@ def open_selection(db_path: Path, filters: Filters = Filters(), keep_pii: bool =
         else:
             con.execute(f"CREATE TEMP VIEW {table} AS {_redacting_select(con, table)}")
     con.execute("CREATE TEMP VIEW topics AS SELECT * FROM store.topics" if keep_pii else
-                "CREATE TEMP VIEW topics AS SELECT * REPLACE (redact_pii(representative) AS representative) "
-                "FROM store.topics")
+                "CREATE TEMP VIEW topics AS SELECT * REPLACE (redact_pii(label) AS label, redact_pii(keywords) AS "
+                "keywords, redact_pii(representative) AS representative) FROM store.topics")
     con.execute("CREATE TEMP VIEW events AS SELECT * FROM store.events")
     con.execute("CREATE TEMP VIEW runs AS SELECT * FROM store.runs")
     return con

@@ -1,4 +1,6 @@
-"""Store tables as files for BI tools: one Parquet or CSV file per table, each written atomically."""
+"""Store tables as files for BI tools: one Parquet or CSV file per table, each written atomically.
+
+In CSV files, text cells a spreadsheet would run as formulas are neutralised (callscope/csvsafe.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from callscope.csvsafe import safe_cell_sql
 from callscope.errors import CallscopeError
 
 FORMATS = {"parquet": "(FORMAT parquet, COMPRESSION zstd)", "csv": "(FORMAT csv, HEADER true)"}
@@ -21,10 +24,21 @@ def export_tables(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...], out_d
     for table in tables:
         target = out_dir / f"{table}.{fmt}"
         tmp = out_dir / f".{table}.{fmt}.tmp"
-        con.execute(f"COPY (SELECT * FROM {table} ORDER BY {_order(con, table)}) TO '{_quoted(tmp)}' {FORMATS[fmt]}")
+        columns = _csv_columns(con, table) if fmt == "csv" else "*"
+        con.execute(f"COPY (SELECT {columns} FROM {table} ORDER BY {_order(con, table)}) "
+                    f"TO '{_quoted(tmp)}' {FORMATS[fmt]}")
         os.replace(tmp, target)
         written.append(target)
     return written
+
+
+def _csv_columns(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The table's columns, text ones made safe for spreadsheets."""
+    described = con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? "
+                            "AND database_name = current_database() ORDER BY column_index", [table]).fetchall()
+    quoted = ['"' + name.replace('"', '""') + '"' for name, _ in described]
+    return ", ".join(f"{safe_cell_sql(q)} AS {q}" if kind == "VARCHAR" else q
+                     for q, (_, kind) in zip(quoted, described))
 
 
 def _order(con: duckdb.DuckDBPyConnection, table: str) -> str:
