@@ -2,7 +2,8 @@
 
 Source: the US Census Bureau's 1990 name frequency lists (public domain), as shipped by the PyPI
 package `names` (pip install names==0.3.0), plus the common French first names of FRENCH_FIRST_NAMES.
-Kept: the first names up to 90% cumulative frequency, the surnames up to 80%, lower case, ASCII.
+Kept: the first names up to 90% cumulative frequency (common_first_names.txt: up to 80%, and the
+French ones), the surnames up to 80%, lower case.
 The redactor's evaluation plants names from another source (faker's providers: benchmarks/bench_names.py).
 
     python training/build_name_lists.py
@@ -41,8 +42,9 @@ def _census(name: str, cumulative: float) -> list[str]:
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     first = dict.fromkeys([*_census("dist.male.first", 90), *_census("dist.female.first", 90), *FRENCH_FIRST_NAMES])
+    common = dict.fromkeys([*_census("dist.male.first", 80), *_census("dist.female.first", 80), *FRENCH_FIRST_NAMES])
     surnames = _census("dist.all.last", 80)
-    for file, names in (("first_names.txt", first), ("surnames.txt", surnames)):
+    for file, names in (("first_names.txt", first), ("common_first_names.txt", common), ("surnames.txt", surnames)):
         (OUT / file).write_text("\n".join(names) + "\n", encoding="utf-8")
         print(f"{OUT / file}: {len(names)} names")
 

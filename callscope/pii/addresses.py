@@ -17,33 +17,57 @@ import re
 from typing import Iterator
 
 from callscope.pii.span import Span
-from callscope.pii.words import NOT_NAMES
+from callscope.pii.words import NOT_NAMES, first_names, surnames
 
 _EN_NUMBER_WORD = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen"
                    r"|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
                    r"|hundred|oh|double)")
 _FR_NUMBER_WORD = (r"(?:un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize"
                    r"|vingt|vingts|trente|quarante|cinquante|soixante|cent|et)")
-_NUMBER = (rf"(?:\d{{1,5}}(?:\s?[a-h]\b)?|(?:{_EN_NUMBER_WORD}|{_FR_NUMBER_WORD})(?:[\s-]+(?:and\s+)?"
-           rf"(?:{_EN_NUMBER_WORD}|{_FR_NUMBER_WORD})){{0,3}})(?:\s+(?:bis|ter))?")
-_UNIT = r"(?:(?:flat|apartment|apt|unit|suite|appartement|appt|bâtiment|bat)\.?\s+\w{1,4}\s*,?\s+)"
-_EN_TYPE = (r"(?:street|st|road|rd|avenue|ave|lane|ln|close|drive|way|court|crescent|place|grove|gardens"
-            r"|terrace|hill|park|square|row|mews|walk|parade|boulevard|blvd|highway|hwy|view|rise|green|gate"
-            r"|vale|wharf|circle|cir|trail|parkway|pkwy|cove|place|plaza|loop|path|broadway)")
+def _number(words: str) -> str:
+    """A house number: digits ("12", "12b"), or number words of one language ("forty two"), then "bis"/"ter"."""
+    return rf"(?:\d{{1,5}}(?:\s?[a-h]\b)?|{words}(?:[\s-]+(?:and\s+)?{words}){{0,3}})(?:\s+(?:bis|ter))?"
+
+
+_EN_NUMBER, _FR_NUMBER = _number(_EN_NUMBER_WORD), _number(_FR_NUMBER_WORD)
+_NUMBER = rf"(?:{_EN_NUMBER}|{_FR_NUMBER})"
+_UNIT = r"(?:(?:flat|apartment|apt|unit|suite|studio|appartement|appt|bâtiment|bat)\.?\s+\w{1,4}\s*,?\s+)"
+_UNIT_AFTER = r"(?:\s*,?\s*(?:flat|apartment|apt|unit|suite|ste|studio|appartement|appt)\.?\s*#?\w{1,5}\b)?"
+_EN_TYPE = (  # common street types and the USPS street suffixes
+    r"(?:street|st|road|rd|avenue|ave|lane|ln|close|drive|dr|way|court|ct|crescent|cres|place|pl|grove|gardens?"
+    r"|terrace|hill|park|square|sq|row|mews|walk|parade|boulevard|blvd|highway|hwy|view|rise|green|gate|vale"
+    r"|wharf|circle|cir|trail|parkway|pkwy|cove|plaza|loop|path|broadway|alley|bypass|causeway|centre|center"
+    r"|common|corner|crossing|dale|estate|expressway|field|flats?|forge|fork|fort|freeway|glen|harbou?r|haven"
+    r"|heights|hollow|island|junction|knoll|landing|lodge|manor|meadows?|mill|mission|motorway|mount|orchard"
+    r"|pass|pike|pines?|point|port|prairie|ranch|ridge|route|run|shore|springs?|spur|station|summit|trace"
+    r"|track|turnpike|valley|viaduct|villa|village|ville|vista|wells?|wynd|burgs?|radial|rue|stravenue"
+    r"|underpass|extension|ford|groves?|isle|lake|lights?|locks?|neck|oval|overpass|creek|crest|brook|bluffs?"
+    r"|bridge|mall|ways?|falls?|plains?|gateway|mountain|canyon|river|forest|ferry|cliff|keys?|stream|tunnel"
+    r"|branch|crossroad|passage|curve|cape|inlet"
+    r"|(?:street|road|avenue|lane|harbou?r|shore|island|mountain|knoll|circle|crescent|terrace|estate|villa"
+    r"|village|valley|cove|creek|brook|glen|haven|manor|orchard|prairie|summit|vista|burg|union|camp|club|dam"
+    r"|river|stream|plaza|square|course|court|forge|junction|crossing|ferry)s)"
+)
 _FR_TYPE = (r"(?:rue|avenue|av|boulevard|bd|bld|place|allée|allee|chemin|impasse|quai|route|cours|square|voie"
             r"|passage|résidence|residence|lotissement|hameau|lieu-dit|rond-point|faubourg|cité|villa|sentier)")
 _WORD = r"[^\W\d_][\w'’-]*"
 _EN_STREET = re.compile(
-    rf"(?<![\w-]){_UNIT}?(?P<number>{_NUMBER})\s*,?\s+(?P<name>(?:{_WORD}\s+){{1,3}}){_EN_TYPE}\b", re.I)
+    rf"(?<![\w-])(?:{_UNIT}(?:{_EN_NUMBER}\s*,?\s+)?|{_EN_NUMBER}\s*,?\s+)(?P<name>(?:{_WORD}\s+){{1,3}})(?P<type>{_EN_TYPE})\b"
+    rf"{_UNIT_AFTER}", re.I)
 _FR_LINK = r"(?:de\s+la|de\s+l['’]|du|des|de|d['’]|la|le|les|l['’])"
 _FR_STREET = re.compile(
-    rf"(?<![\w-]){_UNIT}?(?P<number>{_NUMBER})\s*,?\s+{_FR_TYPE}\.?\s+(?:{_FR_LINK}\s*)?"
+    rf"(?<![\w-]){_UNIT}?(?P<number>{_FR_NUMBER})\s*,?\s+{_FR_TYPE}\.?\s+(?:{_FR_LINK}\s*)?"
     rf"(?P<name>{_WORD}(?:\s+(?:{_FR_LINK}\s*)?{_WORD}){{0,3}})", re.I)
+_FR_STREET_AFTER = re.compile(  # no number: "j'habite au chemin des Vignes", "c'est avenue Michaud"
+    rf"\b(?:au|à\s+la|à\s+l['’]|à|c['’]est|est|habite|habitons)\s+(?P<street>{_FR_TYPE}\.?\s+(?:{_FR_LINK}\s*)?"
+    rf"(?P<name>{_WORD}(?:\s+(?:{_FR_LINK}\s*)?{_WORD}){{0,3}}))", re.I)
+_NEAR_CODE = re.compile(r"(?<![\w-])[0-9]{2}\s?[0-9]{3}(?:-[0-9]{4})?(?![\w-])")  # a code after an address
 _CUE = re.compile(
     r"\b(?:(?:my|the|your|our|his|her)\s+(?:home\s+|postal\s+|billing\s+|delivery\s+)?address\s+is|i\s+live\s+at"
     r"|we\s+live\s+at|(?:the\s+)?first\s+line\s+of\s+(?:my|the|your)\s+address\s+is|(?:mon|votre|notre)\s+adresse"
     r"\s+(?:est|c['’]est)|j['’]habite\s+(?:au|à)|nous\s+habitons\s+au)[\s,:]*(?:(?:it['’]s|c['’]est|le|number)\s+)?",
     re.I)
+_UNIT_NUMBER = re.compile(r"(?:\.?\s*#?\w{1,5}\b)?")
 _CUED_ADDRESS = re.compile(rf"{_UNIT}?{_NUMBER}\s*,?\s+(?P<name>{_WORD}(?:\s+{_WORD}){{0,3}})", re.I)
 
 _UK_POSTCODE = r"[a-z]{1,2}[0-9][a-z0-9]?\s?[0-9][a-z]{2}"
@@ -51,7 +75,7 @@ _UK_WRITTEN = re.compile(rf"(?<![\w-]){_UK_POSTCODE}(?![\w-])", re.I)
 _UK_CUED_OUTWARD = re.compile(r"\bpost\s?code\s+(?:is\s+|it['’]s\s+)?(?P<code>[a-z]{1,2}[0-9][a-z0-9]?)\b", re.I)
 _SPOKEN_DIGITS = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine".split())}
 _SPOKEN_DIGITS["oh"] = "0"
-_FR_POSTCODE = re.compile(r"(?<![\w-])(?P<code>[0-9]{2}\s?[0-9]{3})(?![\w-])")
+_FR_POSTCODE = re.compile(r"(?<![\w.,$€£-])(?P<code>[0-9]{2}\s?[0-9]{3})(?![\w-])")
 _FR_POSTCODE_CUE = re.compile(r"\b(?:code\s+postal|cp)\s*(?:est\s+|c['’]est\s+|:\s*)?(?:le\s+)?$", re.I)
 _US_STATES = (
     "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA "
@@ -66,6 +90,8 @@ _US_ZIP = re.compile(
     rf"(?:\b(?:{'|'.join(_US_STATES)})\b|(?i:\b(?:{_US_STATE_NAMES}))),?\s+(?P<code>[0-9]{{5}}(?:-[0-9]{{4}})?)\b"
     r"|(?i:\bzip(?:\s*code)?\s+(?:is\s+|it['’]s\s+)?)(?P<cued>[0-9]{5}(?:-[0-9]{4})?)\b")
 _TOKEN = re.compile(r"[^\W_]+")
+_SINGULAR_S = {"mews", "gardens", "meadows", "springs", "heights", "pines", "flats", "falls", "plains", "keys", "wells",
+               "groves", "ways", "bluffs", "lights", "locks", "burgs"}  # types whose usual form ends in s
 _STREET_WORDS = frozenset("""de la du des le les d' l' high main north south east west new old long little big great
     upper lower first second third church station park market bridge castle school king queen green white
     black red well grand petite petit vieux neuve saint sainte""".split())  # everyday words street names use
@@ -73,7 +99,10 @@ _STREET_WORDS = frozenset("""de la du des le les d' l' high main north south eas
 
 def find_addresses(text: str) -> list[Span]:
     """ADDRESS and POSTCODE spans of `text` (may overlap)."""
-    return [*_streets(text), *_postcodes(text)]
+    streets = list(_streets(text))
+    near = [Span(s.end + m.start(), s.end + m.end(), "POSTCODE")
+            for s in streets for m in _NEAR_CODE.finditer(text[s.end:s.end + 60])]
+    return [*streets, *near, *_postcodes(text)]
 
 
 def _names_ok(name: str) -> bool:
@@ -82,11 +111,21 @@ def _names_ok(name: str) -> bool:
     return bool(words) and all(w in _STREET_WORDS or w not in NOT_NAMES for w in words)
 
 
+def _has_proper_name(name: str) -> bool:
+    """Whether a street name holds a capitalised word or a known name ("Hannah Greens", not "3 main roads")."""
+    return any(w[0].isupper() or w.lower() in first_names() or w.lower() in surnames() for w in re.findall(_WORD, name))
+
+
 def _streets(text: str) -> Iterator[Span]:
     for pattern in (_EN_STREET, _FR_STREET):
         for match in pattern.finditer(text):
-            if _names_ok(match["name"]):
+            plural = pattern is _EN_STREET and match["type"].lower().endswith("s") and match["type"].lower() not in (
+                _SINGULAR_S)
+            if _names_ok(match["name"]) and (not plural or _has_proper_name(match["name"])):
                 yield Span(match.start(), match.end(), "ADDRESS")
+    for match in _FR_STREET_AFTER.finditer(text):
+        if _names_ok(match["name"]):
+            yield Span(match.start("street"), match.end("street"), "ADDRESS")
     for cue in _CUE.finditer(text):
         match = _CUED_ADDRESS.match(text, cue.end())
         if match:
@@ -98,6 +137,8 @@ def _streets(text: str) -> Iterator[Span]:
                 kept += 1
             if kept:
                 end = match.start("name") + _nth_word_end(match["name"], kept)
+                if words[kept - 1].lower() in {"apt", "apartment", "suite", "unit", "flat", "studio"}:  # "... Apt. 387"
+                    end = _UNIT_NUMBER.match(text, end).end()
                 yield Span(match.start(), end, "ADDRESS")
 
 
@@ -114,7 +155,8 @@ def _postcodes(text: str) -> Iterator[Span]:
     yield from _spoken_uk_postcodes(text)
     for match in _FR_POSTCODE.finditer(text):
         town = re.match(rf"\s*,?\s*(?P<town>{_WORD})", text[match.end():])
-        by_town = town and town["town"][0].isupper() and town["town"].lower() not in NOT_NAMES
+        by_town = town and town["town"].lower() not in NOT_NAMES and (
+            town["town"][0].isupper() or re.search(r"\bà\s+$", text[:match.start()]))  # "à 75008 paris"
         if by_town or _FR_POSTCODE_CUE.search(text[:match.start()]):
             yield Span(match.start(), match.end(), "POSTCODE")
     for match in _US_ZIP.finditer(text):

@@ -12,8 +12,8 @@ Rules (English and French, any case, punctuation optional):
   passes `answers_name_request`: its first words;
 - spelled-out names: three or more single letters ("S M I T H", "s-m-i-t-h", "S. M. I."), with the
   word they spell when it stands beside them, and "S for sugar, M for mother" spellings;
-- without a cue: a capitalised known first name (less those that are ordinary words: "Will",
-  "Grace"), and a known first name followed by a known surname ("patricia brown").
+- without a cue: a capitalised common first name (less those that are ordinary words: "Will",
+  "Grace") inside a sentence or before a capitalised name ("Daniel Sledger").
 A name runs over at most three words of one clause; a word after a known first name is taken as
 its surname unless it is an everyday word.
 """
@@ -24,7 +24,8 @@ import re
 from typing import NamedTuple
 
 from callscope.pii.span import Span
-from callscope.pii.words import NOT_NAMES, TOKEN, WORDLIKE_FIRST_NAMES, first_names, surnames
+from callscope.pii.words import (NOT_NAMES, TOKEN, WORDLIKE_FIRST_NAMES, common_first_names, everyday_surnames,
+                                 first_names, surnames)
 
 KIND = "NAME"
 MAX_WORDS = 3
@@ -39,18 +40,22 @@ _STRONG_CUE = re.compile(_cue(
     r"\b(?:(?:my|the|your|his|her) (?:(?:first|last|full|family|maiden|middle|christian) )?(?:sur)?name"
     r"(?: is|'s)(?: spelled| spelt)?|(?:first|last|sur) ?name is|(?:you're|you are) (?:speaking|talking)"
     r" (?:to|with)|you're through to|je m'appelle|je me nomme|il s'appelle|elle s'appelle|(?:mon|son|votre)"
-    r" (?:nom(?: de famille)?|prénom) (?:est|c'est)|moi c'est|vous (?:parlez|êtes) (?:à|avec|en ligne avec))"
+    r" (?:nom(?: de famille)?|prénom) (?:est|c'est)|moi c'est|vous (?:parlez|êtes) (?:à|avec|en ligne avec)"
+    r"|(?:in|under) the name(?: of)?|in (?:my|his|her|our) \w+'s name|(?:au|sous le) nom de(?: (?:mon|ma) \w+)?)"
     r"(?=\W|$)"), re.I)
 _SELF_CUES = re.compile(r"my|you|je|mon|moi|vous", re.I)  # a strong cue where a speaker names themselves
 _WEAK_CUE = re.compile(_cue(
-    r"\b(?:i'm|i am|this is|it's|it is|that's|c'est|je suis|ici|hi|hello|hey|thanks|thank you|cheers|bye"
-    r"|goodbye|dear|ask for|speak to|speak with|talk to|bonjour|bonsoir|salut|merci|au revoir"
-    r"|de la part de)(?=\W|$)"), re.I)
+    r"\b(?:i'm|i am|this is|it's|it is|that's|is this|is that|c'est|je suis|ici|hi|hello|hey|thanks|thank you"
+    r"|cheers|bye|goodbye|dear|ask|ask for|speak to|speak with|spoke to|spoke with|talk to|talked to|talked with"
+    r"|bonjour|bonsoir|salut|merci|au revoir|de la part de|j'ai eu|j'ai parlé à|j'ai parlé avec)(?=\W|$)"), re.I)
 _SELF_WEAK = {"i'm", "i am", "this is", "it's", "it is", "c'est", "je suis", "ici"}
-_AFTER_NAME = re.compile(_cue(r"\s*,?\s*(?:from|speaking|here|calling|de|du|des|à l'appareil)(?=\W|$)"), re.I)
+_CALLING_BY_NAME = re.compile(  # weak cues after which a capitalised word is a name ("Merci Clémence")
+    r"hi|hello|hey|thanks|thank|cheers|bye|goodbye|dear|ask|speak|spoke|talk|bonjour|bonsoir|salut|merci|au|de"
+    r"|j['’]ai", re.I)
+_AFTER_NAME = re.compile(_cue(r"\s*,?\s*(?:from|speaking|here|calling|de|du|à l'appareil)(?=\W|$)"), re.I)
 _SPEAKING = re.compile(_cue(r"\s*,?\s*(?:speaking|à l'appareil)(?=\W|$)"), re.I)
-_TITLE = re.compile(r"\b(?:mr|mrs|ms|mx|mister|missus|dr|madame|monsieur|mademoiselle|mme|mlle)\b\.?", re.I)
-_STRICT_TITLE = re.compile(r"\b(?:miss|doctor)\b", re.I)  # also ordinary words ("did I miss it")
+_TITLE = re.compile(r"\b(?:mr|mrs|ms|mx|mister|missus|madame|monsieur|mademoiselle|mme|mlle)\b\.?", re.I)
+_STRICT_TITLE = re.compile(r"\b(?:miss|doctor|dr)\b(?:(?<=[dD][rR])\.)?", re.I)  # also other words ("did I miss it", "dr pepper")
 _NAME_REQUEST = re.compile(_cue(
     r"\b(?:take|have|get|confirm|give|spell|tell|know|what's|what is|may i ask)\b[^.?!]{0,25}?\b(?:your|the)"
     r" (?:(?:full|first|last|family|christian) )?(?:sur)?name\b|\bwho am i speaking (?:to|with)\b|\b(?:votre|vos)"
@@ -58,10 +63,11 @@ _NAME_REQUEST = re.compile(_cue(
     r"|comment vous appelez"), re.I)
 _ANSWER_LEAD = frozenset("""yes yeah yep yup sure ok okay so um uh erm er well it's its is that's it the
     name oui c'est alors euh ben bah bien sûr""".split())
-_SPELLED = re.compile(r"(?<![\w'’-])[a-z](?:(?:\s*[.,-]\s*|\s+)[a-z]){2,}\.?(?![\w'’]|-\w)", re.I)
+_SPELLED = re.compile(r"(?<![\w'’-])[^\W\d_](?:(?:\s*[.,-]\s*|\s+)[^\W\d_]){2,}\.?(?![\w'’]|-\w)")
 _LETTER_WORDS = re.compile(
     r"\b[a-z] (?:for|as in|comme) [a-zé]+(?:[\s,]+(?:and |then |et )?[a-z] (?:for|as in|comme) [a-zé]+)+"
     .replace(" ", r"\s+"), re.I)
+_CLITIC = re.compile(r"(?:[mtsldjnc]|qu)'")  # "m'en", "l'a": French words, no names
 _NOT_SPELLED = frozenset({"abc", "usa", "bbc", "atm", "dvd", "sms", "ups", "cctv", "itv", "rip", "faq", "asap"})
 
 
@@ -89,12 +95,14 @@ def find_names(text: str, keep_own_first_name: bool = False, answers_name_reques
     runs: list[tuple[int, int]] = []  # token ranges [i, j)
     kept: list[int] = []  # tokens left out: the speaker's own first name
 
-    def after(pos: int) -> int:
-        """Index of the first token at or after character `pos`."""
-        return next((i for i, t in enumerate(tokens) if t.start >= pos), len(tokens))
+    def after(pos: int, gap: str = " ,:") -> int:
+        """Index of the token that follows character `pos` with only characters of `gap` between
+        (len(tokens) if none): a name after a cue is in the cue's clause."""
+        i = next((i for i, t in enumerate(tokens) if t.start >= pos), len(tokens))
+        return i if i < len(tokens) and not text[pos:tokens[i].start].strip(gap) else len(tokens)
 
     def add(i: int, loose: bool, own: bool = False) -> None:
-        j = _name_end(text, tokens, i, loose)
+        j = _name_end(text, tokens, i, loose, loose_rest=loose)
         if j > i:
             runs.append((i, j))
             if own and keep_own_first_name:
@@ -103,13 +111,24 @@ def find_names(text: str, keep_own_first_name: bool = False, answers_name_reques
     for cue in _STRONG_CUE.finditer(text):
         add(_skip_fillers(tokens, after(cue.end())), loose=True, own=bool(_SELF_CUES.match(cue.group())))
     for cue in _WEAK_CUE.finditer(text):
-        i = after(cue.end())
-        if i < len(tokens) and _weak_name(text, tokens, i):
-            add(i, loose=True, own=" ".join(cue.group().lower().replace("’", "'").split()) in _SELF_WEAK)
+        i = after(cue.end(), " ,")
+        end = _weak_name_end(text, tokens, i, bool(_CALLING_BY_NAME.fullmatch(cue.group().split()[0])))
+        if end > i:
+            runs.append((i, end))
+            if keep_own_first_name and " ".join(cue.group().lower().replace("’", "'").split()) in _SELF_WEAK:
+                kept.append(i)
     for title in _TITLE.finditer(text):
-        add(after(title.end()), loose=True)
+        i = after(title.end(), " ")
+        if i < len(tokens) and _everyday_surname(tokens[i]):  # "Miss Long"
+            runs.append((i, _name_end(text, tokens, i + 1, loose=True, after_first=True, loose_rest=True)))
+        else:
+            add(i, loose=True)
     for title in _STRICT_TITLE.finditer(text):
-        add(after(title.end()), loose=False)
+        i = after(title.end(), " ")
+        if i < len(tokens) and _everyday_surname(tokens[i]):
+            runs.append((i, _name_end(text, tokens, i + 1, loose=True, after_first=True, loose_rest=True)))
+        else:
+            add(i, loose=False)
     if answers_name_request:
         add(_skip_fillers(tokens, 0, _ANSWER_LEAD), loose=True)
     for i, token in enumerate(tokens):
@@ -137,9 +156,11 @@ def _is_name(token: _Token, loose: bool) -> bool:
     """Whether `token` may be (part of) a name: not an everyday word, and, unless `loose`,
     capitalised or in the gazetteer."""
     low = token.low
-    if low in NOT_NAMES or len(low) < 2:
+    if low in NOT_NAMES or len(low) < 2 or _CLITIC.match(low):
         return False
-    return loose or token.text[0].isupper() or low in first_names() or low in surnames()
+    if token.text[0].isupper() or low in first_names() or low in surnames():
+        return True
+    return loose and not low.endswith(("ly", "ing"))  # "mr joes pizza usually"
 
 
 def _joined(text: str, left: _Token, right: _Token) -> bool:
@@ -147,37 +168,61 @@ def _joined(text: str, left: _Token, right: _Token) -> bool:
     return not text[left.end:right.start].strip()
 
 
-def _name_end(text: str, tokens: list[_Token], i: int, loose: bool) -> int:
+def _everyday_surname(token: _Token) -> bool:
+    """A capitalised surname that is also an everyday word ("Day", "Long", "Little")."""
+    return token.text[0].isupper() and token.low in everyday_surnames()
+
+
+def _name_end(text: str, tokens: list[_Token], i: int, loose: bool, after_first: bool = False,
+              loose_rest: bool = False) -> int:
     """End (exclusive) of the name that starts at token i: its first word (any word that is not an
-    everyday one if `loose`), then words that are capitalised, known names, or follow a known first name."""
-    if i >= len(tokens) or not _is_name(tokens[i], loose):
+    everyday one if `loose`), then words that are capitalised, known names, follow a known first name
+    (a capitalised surname that is an everyday word too: "Chad Day"), or any word that is no everyday one
+    if `loose_rest`. `after_first`: token i follows a name."""
+    if i >= len(tokens) or not (after_first or _is_name(tokens[i], loose)):
         return i
-    j = i + 1
+    j = i if after_first else i + 1
     while j < len(tokens) and j - i < MAX_WORDS and _joined(text, tokens[j - 1], tokens[j]):
-        if not _is_name(tokens[j], loose=tokens[j - 1].low in first_names()):
+        after_first_name = tokens[j - 1].low in first_names()
+        if not (_is_name(tokens[j], loose=loose_rest or after_first_name)
+                or after_first_name and _everyday_surname(tokens[j])):
             break
         j += 1
     return j
 
 
-def _weak_name(text: str, tokens: list[_Token], i: int) -> bool:
-    """After a weak cue ("I'm", "this is", "merci"): a known first name (an ordinary-word one only if
-    capitalised), or any possible name followed by "from", "speaking", "de", "à l'appareil"."""
+def _weak_name_end(text: str, tokens: list[_Token], i: int, calling_by_name: bool) -> int:
+    """End of the name after a weak cue ("I'm", "this is", "merci") at token i, or i if none: a known
+    first name (an ordinary-word one only if capitalised), a capitalised word after a greeting or thanks
+    (`calling_by_name`), or up to three words that are no everyday ones followed by "from", "speaking",
+    "de", "à l'appareil"."""
+    if i >= len(tokens):
+        return i
     token = tokens[i]
-    if token.low in first_names() and (token.low not in WORDLIKE_FIRST_NAMES or token.text[0].isupper()):
-        return True
-    return _is_name(token, loose=True) and bool(_AFTER_NAME.match(text, token.end))
+    capitalised = token.text[0].isupper()
+    if (token.low in (first_names() if capitalised else common_first_names()) and not _CLITIC.match(token.low)
+            and (token.low not in WORDLIKE_FIRST_NAMES or capitalised)
+            or calling_by_name and _is_name(token, loose=False) and capitalised):
+        return _name_end(text, tokens, i, loose=True)
+    longest = _name_end(text, tokens, i, loose=True, loose_rest=True)
+    unknown = not (capitalised or token.low in first_names())  # only before "speaking", "à l'appareil"
+    if unknown and token.low.endswith(("ly", "ing", "ed")):  # "I'm hardly speaking"
+        return i
+    return next((end for end in range(longest, i, -1)
+                 if (_SPEAKING if unknown else _AFTER_NAME).match(text, tokens[end - 1].end)), i)
 
 
 def _cueless_name(text: str, tokens: list[_Token], i: int) -> bool:
-    """A capitalised known first name that is no ordinary word, or a known first name and surname."""
+    """A capitalised common first name that is no ordinary word, inside a sentence or followed by a
+    capitalised word ("Daniel Sledger"): a first word of a sentence alone is not taken."""
     token = tokens[i]
-    if token.low not in first_names() or token.low in WORDLIKE_FIRST_NAMES:
+    if token.low not in common_first_names() or not token.text[0].isupper():
         return False
-    if token.text[0].isupper():
-        return True
     nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-    return bool(nxt and _joined(text, token, nxt) and nxt.low in surnames())
+    if nxt and _joined(text, token, nxt) and nxt.text[0].isupper() and _is_name(nxt, loose=False):
+        return True
+    before = text[:token.start].rstrip(" \"'“”«»(-–")
+    return bool(before) and before[-1] not in ".!?:;\n"
 
 
 def _spelled(text: str, tokens: list[_Token], at: dict[int, int]) -> list[Span]:

@@ -1,7 +1,7 @@
 """Word lists of the name and address rules: the name gazetteer and the words that are no name.
 
-The gazetteer (resources/names) holds first names and surnames from the US Census 1990 lists and
-common French first names (built by training/build_name_lists.py). `NOT_NAMES` holds function
+The gazetteer (resources/names) holds first names (all, and the common ones) and surnames from the
+US Census 1990 lists and common French first names (built by training/build_name_lists.py). `NOT_NAMES` holds function
 words and everyday call words in English and French: a word there is never taken for a name.
 `WORDLIKE_FIRST_NAMES` are first names that are also ordinary words: never a name without a cue.
 """
@@ -44,6 +44,8 @@ _CALL_WORDS = """
     yourself myself himself herself ourselves themselves mine yours ours theirs hers his
     mum mom dad wife husband son daughter brother sister friend family partner baby kids child children
     january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec man buddy bro dude lol lmao haha
+    dear darling love mate guys everyone folks team there
     speaking here calling from miles mile metres meters kilometres km yards feet inches floor door
 """.split()
 _FRENCH = """
@@ -60,14 +62,14 @@ _FRENCH = """
     janvier février mars avril mai juin juillet août septembre octobre novembre décembre
     lundi mardi mercredi jeudi vendredi samedi dimanche maintenant après avant pendant depuis
     dans sur sous avec sans pour par chez entre vers contre tout tous toute toutes autre autres même
-    rue avenue boulevard place
+    rue avenue boulevard place bonne journée soirée fin gentil gentille vraiment
 """.split()
 NOT_NAMES = frozenset(ENGLISH_STOP_WORDS) | frozenset(_CALL_WORDS) | frozenset(_FRENCH)
 WORDLIKE_FIRST_NAMES = frozenset("""
     will mark bill hope grace may june april august summer autumn winter faith joy sue art pat guy frank
     jack ray dean gene max major sunny rich earl king hunter carol lane rocky chance dawn crystal amber
     ruby pearl jewel ivy holly heather daisy iris lily violet star sky angel honey candy ginger sandy
-    brandy penny misty storm river rain forest stone ben don will victor page mercedes porsche china
+    brandy penny misty storm river rain forest stone ben don will page mercedes porsche china
     paris london florence austin lincoln jordan georgia virginia carolina dallas houston phoenix
     sharon chase cash price young long lee bay way see hill wood rod sky golden brown green gray grey
     white black early miles more love sunday tuesday christmas easter patience charity constance
@@ -82,10 +84,28 @@ def first_names() -> frozenset[str]:
 
 
 @cache
+def common_first_names() -> frozenset[str]:
+    """The more frequent first names (80% of people), less NOT_NAMES and WORDLIKE_FIRST_NAMES: names even without a cue."""
+    return _load("common_first_names.txt") - WORDLIKE_FIRST_NAMES
+
+
+@cache
 def surnames() -> frozenset[str]:
     """Lower-case surnames of the gazetteer, less the words of NOT_NAMES."""
     return _load("surnames.txt")
 
 
+@cache
+def everyday_surnames() -> frozenset[str]:
+    """Surnames of the gazetteer that are everyday words too ("day", "long"): names only when capitalised
+    beside a first name or after a title."""
+    return _read("surnames.txt") & NOT_NAMES - {w for w in NOT_NAMES if len(w) < 3}
+
+
 def _load(file: str) -> frozenset[str]:
-    return frozenset((RESOURCES / file).read_text(encoding="utf-8").split()) - NOT_NAMES
+    return _read(file) - NOT_NAMES
+
+
+@cache
+def _read(file: str) -> frozenset[str]:
+    return frozenset((RESOURCES / file).read_text(encoding="utf-8").split())
