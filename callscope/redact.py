@@ -67,10 +67,16 @@ def find_pii(text: str, keep_own_first_name: bool = False, answers_name_request:
     return _merge(found)
 
 
-def redact_text(text: str, keep_own_first_name: bool = False) -> str:
-    """`text` with each PII span replaced by its placeholder, e.g. `[CARD]`."""
+def redact_text(text: str) -> str:
+    """`text` with each PII span replaced by its placeholder, e.g. `[CARD]`.
+    (One parameter: DuckDB registers it as a SQL function.)"""
+    return _replaced(text, find_pii(text))
+
+
+def _replaced(text: str, spans: list[Span]) -> str:
+    """`text` with each span replaced by its placeholder."""
     pieces, pos = [], 0
-    for span in find_pii(text, keep_own_first_name):
+    for span in spans:
         pieces += [text[pos:span.start], placeholder(span.kind)]
         pos = span.end
     return "".join(pieces) + text[pos:]
@@ -104,7 +110,7 @@ def redact_conversation(conv: Conversation, keep_agent_first_name: bool = False)
         _redact_analysis(out, cuts)
     for container, (keep, _) in zip(containers, options):
         if not container.words:
-            container.text = redact_text(container.text, keep)
+            container.text = _replaced(container.text, find_pii(container.text, keep))
         elif any(_key(w) in cuts for w in container.words):
             container.words = _redacted_words(container.words, cuts)
             container.text = join_words([w.text for w in container.words])
