@@ -61,6 +61,9 @@ _FR_STREET = re.compile(
 _FR_STREET_AFTER = re.compile(  # no number: "j'habite au chemin des Vignes", "c'est avenue Michaud"
     rf"\b(?:au|à\s+la|à\s+l['’]|à|c['’]est|est|habite|habitons)\s+(?P<street>{_FR_TYPE}\.?\s+(?:{_FR_LINK}\s*)?"
     rf"(?P<name>{_WORD}(?:\s+(?:{_FR_LINK}\s*)?{_WORD}){{0,3}}))", re.I)
+_FR_STREET_CODE = re.compile(  # no number, before a postcode: "avenue Rémy, 39358 Lefebvre"
+    rf"\b{_FR_TYPE}\.?\s+(?:{_FR_LINK}\s*)?(?P<name>{_WORD}(?:\s+(?:{_FR_LINK}\s*)?{_WORD}){{0,3}})(?=\s*,?\s*[0-9]{{5}}\b)",
+    re.I)
 _NEAR_CODE = re.compile(r"(?<![\w-])[0-9]{2}\s?[0-9]{3}(?:-[0-9]{4})?(?![\w-])")  # a code after an address
 _CUE = re.compile(
     r"\b(?:(?:my|the|your|our|his|her)\s+(?:home\s+|postal\s+|billing\s+|delivery\s+)?address\s+is|i\s+live\s+at"
@@ -126,6 +129,9 @@ def _streets(text: str) -> Iterator[Span]:
     for match in _FR_STREET_AFTER.finditer(text):
         if _names_ok(match["name"]):
             yield Span(match.start("street"), match.end("street"), "ADDRESS")
+    for match in _FR_STREET_CODE.finditer(text):
+        if _names_ok(match["name"]):
+            yield Span(match.start(), match.end(), "ADDRESS")
     for cue in _CUE.finditer(text):
         match = _CUED_ADDRESS.match(text, cue.end())
         if match:

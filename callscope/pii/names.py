@@ -67,6 +67,7 @@ _SPELLED = re.compile(r"(?<![\w'’-])[^\W\d_](?:(?:\s*[.,-]\s*|\s+)[^\W\d_]){2,
 _LETTER_WORDS = re.compile(
     r"\b[a-z] (?:for|as in|comme) [a-zé]+(?:[\s,]+(?:and |then |et )?[a-z] (?:for|as in|comme) [a-zé]+)+"
     .replace(" ", r"\s+"), re.I)
+_PARTICLES = frozenset("de du des le la van von der da di del dos el al".split())  # of surnames: "Le Roux"
 _CLITIC = re.compile(r"(?:[mtsldjnc]|qu)'")  # "m'en", "l'a": French words, no names
 _NOT_SPELLED = frozenset({"abc", "usa", "bbc", "atm", "dvd", "sms", "ups", "cctv", "itv", "rip", "faq", "asap"})
 
@@ -179,16 +180,33 @@ def _name_end(text: str, tokens: list[_Token], i: int, loose: bool, after_first:
     everyday one if `loose`), then words that are capitalised, known names, follow a known first name
     (a capitalised surname that is an everyday word too: "Chad Day"), or any word that is no everyday one
     if `loose_rest`. `after_first`: token i follows a name."""
+    if i < len(tokens) and tokens[i].low in _PARTICLES and (end := _particle_name(text, tokens, i, loose)):
+        return _name_end(text, tokens, end, loose=True, after_first=True, loose_rest=loose_rest)  # "Le Goff"
     if i >= len(tokens) or not (after_first or _is_name(tokens[i], loose)):
         return i
     j = i if after_first else i + 1
     while j < len(tokens) and j - i < MAX_WORDS and _joined(text, tokens[j - 1], tokens[j]):
+        if tokens[j].low in _PARTICLES and (end := _particle_name(text, tokens, j, loose_rest)):  # "Renée De Oliveira"
+            j = end
+            continue
         after_first_name = tokens[j - 1].low in first_names()
         if not (_is_name(tokens[j], loose=loose_rest or after_first_name)
                 or after_first_name and _everyday_surname(tokens[j])):
             break
         j += 1
     return j
+
+
+def _particle_name(text: str, tokens: list[_Token], i: int, loose: bool) -> int:
+    """End of the surname that the particles at token i start ("de", "de la", "Le", "van der"), followed in
+    the same clause by a capitalised name (or, if `loose`, any word that may be a name); 0 if none."""
+    k = i + 1
+    if k < len(tokens) and tokens[k].low in _PARTICLES and _joined(text, tokens[k - 1], tokens[k]):
+        k += 1
+    if k >= len(tokens) or not _joined(text, tokens[k - 1], tokens[k]):
+        return 0
+    word = tokens[k]
+    return k + 1 if _is_name(word, loose) and (loose or word.text[0].isupper()) else 0
 
 
 def _weak_name_end(text: str, tokens: list[_Token], i: int, calling_by_name: bool) -> int:
