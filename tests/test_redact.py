@@ -543,7 +543,6 @@ def test_specific_rules(text, expected):
 
 def make_conversation(words: list[Word], split: int) -> Conversation:
     """A stereo call: one agent segment (track 0), two customer segments split after `split` words."""
-    speakers = track_speakers(2, "stereo", {0: "agent", 1: "customer"})
     segments = []
     for track in (0, 1):
         own = [w for w in words if w.track == track]
@@ -552,9 +551,15 @@ def make_conversation(words: list[Word], split: int) -> Conversation:
                 segments.append(Segment(track=track, start=part[0].start, end=part[-1].end,
                                         text=" ".join(w.text for w in part), avg_logprob=-0.2,
                                         no_speech_prob=0.01, words=part))
+    return stereo_conversation(segments, words, duration=30)
+
+
+def stereo_conversation(segments: list[Segment], words: list[Word], duration: float) -> Conversation:
+    """A stereo call of these segments and words: track 0 the agent, track 1 the customer."""
+    speakers = track_speakers(2, "stereo", {0: "agent", 1: "customer"})
     source = Source(path="x.wav", sha256="0", size_bytes=1, container="wav", codec="pcm", sample_rate=8000,
-                    channels=2, duration=30, layout="stereo")
-    return Conversation(id="x", source=source, duration=30, speakers=speakers, segments=segments,
+                    channels=2, duration=duration, layout="stereo")
+    return Conversation(id="x", source=source, duration=duration, speakers=speakers, segments=segments,
                         utterances=build_utterances(words, speakers),
                         processing=Processing(callscope_version="0", asr_model="m", config_hash="h", created_at="t"))
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 import pytest
 
 from callscope.config import OutputSettings
-from callscope.conversation import Conversation, Processing, Segment, Source, Word
+from callscope.conversation import Conversation, Segment
 from callscope.pii.call_ids import holds_pii, private_call_id
-from callscope.pipeline.align import build_utterances, track_speakers
 from callscope.redact import find_pii, redact_conversation, redact_text
+from tests.test_redact import stereo_conversation, timed
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -128,11 +128,6 @@ def test_keep_own_first_name_leaves_the_first_word_of_an_introduction():
 
 # ------------------------------------------------------------------ conversations
 
-def timed(texts: list[str], track: int, start: float) -> list[Word]:
-    return [Word(start=start + i, end=start + i + 0.8, text=t, probability=0.9, track=track,
-                 speaker=f"SPEAKER_{track:02d}") for i, t in enumerate(texts)]
-
-
 def stereo_call(turns: list[tuple[int, str]]) -> Conversation:
     """A stereo call (track 0 agent, 1 customer), one segment per turn, words a second apart."""
     words, segments, clock = [], [], 0.0
@@ -142,12 +137,7 @@ def stereo_call(turns: list[tuple[int, str]]) -> Conversation:
         words += said
         segments.append(Segment(track=track, start=said[0].start, end=said[-1].end, text=text, avg_logprob=-0.2,
                                 no_speech_prob=0.01, words=said))
-    speakers = track_speakers(2, "stereo", {0: "agent", 1: "customer"})
-    source = Source(path="x.wav", sha256="0", size_bytes=1, container="wav", codec="pcm", sample_rate=8000,
-                    channels=2, duration=clock, layout="stereo")
-    return Conversation(id="x", source=source, duration=clock, speakers=speakers, segments=segments,
-                        utterances=build_utterances(words, speakers),
-                        processing=Processing(callscope_version="0", asr_model="m", config_hash="h", created_at="t"))
+    return stereo_conversation(segments, words, duration=clock)
 
 
 CALL = [(0, "Thanks for calling, my name is Emma Jones, how can I help?"),

@@ -43,10 +43,7 @@ _EN_TYPE = (  # common street types and the USPS street suffixes
     r"|track|turnpike|valley|viaduct|villa|village|ville|vista|wells?|wynd|burgs?|radial|rue|stravenue"
     r"|underpass|extension|ford|groves?|isle|lake|lights?|locks?|neck|oval|overpass|creek|crest|brook|bluffs?"
     r"|bridge|mall|ways?|falls?|plains?|gateway|mountain|canyon|river|forest|ferry|cliff|keys?|stream|tunnel"
-    r"|branch|crossroad|passage|curve|cape|inlet"
-    r"|(?:street|road|avenue|lane|harbou?r|shore|island|mountain|knoll|circle|crescent|terrace|estate|villa"
-    r"|village|valley|cove|creek|brook|glen|haven|manor|orchard|prairie|summit|vista|burg|union|camp|club|dam"
-    r"|river|stream|plaza|square|course|court|forge|junction|crossing|ferry)s)"
+    r"|branch|crossroad|passage|curve|cape|inlet)s?"  # a plural only beside a proper name: see _streets
 )
 _FR_TYPE = (r"(?:rue|avenue|av|boulevard|bd|bld|place|allée|allee|chemin|impasse|quai|route|cours|square|voie"
             r"|passage|résidence|residence|lotissement|hameau|lieu-dit|rond-point|faubourg|cité|villa|sentier)")
@@ -115,8 +112,10 @@ def _names_ok(name: str) -> bool:
 
 
 def _has_proper_name(name: str) -> bool:
-    """Whether a street name holds a capitalised word or a known name ("Hannah Greens", not "3 main roads")."""
-    return any(w[0].isupper() or w.lower() in first_names() or w.lower() in surnames() for w in re.findall(_WORD, name))
+    """Whether a street name holds a known name or a capitalised word that is no acronym ("Charles Parks",
+    not "3 main roads", "2 USB drives")."""
+    return any(w.lower() in first_names() or w.lower() in surnames() or w[0].isupper() and not w.isupper()
+               for w in re.findall(_WORD, name))
 
 
 def _streets(text: str) -> Iterator[Span]:
