@@ -189,7 +189,7 @@ def _name_end(text: str, tokens: list[_Token], i: int, loose: bool, after_first:
         if tokens[j].low in _PARTICLES and (end := _particle_name(text, tokens, j, loose_rest)):  # "Renée De Oliveira"
             j = end
             continue
-        after_first_name = tokens[j - 1].low in first_names()
+        after_first_name = j - 1 == i and tokens[i].low in first_names()  # its surname may be any word
         if not (_is_name(tokens[j], loose=loose_rest or after_first_name)
                 or after_first_name and _everyday_surname(tokens[j])):
             break
