@@ -9,7 +9,8 @@ Placeholders and the rules behind them:
              the mod-97 check; grouped or not (letters must be upper case).
 - `[EMAIL]`  written addresses and the spoken forms ASR writes ("john dot smith at
              example dot com", "john.smith at gmail.com", "jean point dupont arobase
-             free point fr"), also with the domain glued ("at example dotnet", "gmail dotcom"); a one-word local part that is a common word ("look at
+             free point fr"), also with the domain glued ("at example dotnet", "gmail
+             dotcom"); a one-word local part that is a common word ("look at
              amazon.com") is not an address.
 - `[PHONE]`  written numbers of 9-15 digits: international (+44 ..., 0033 ...),
              national with a trunk 0 (07700 900123, 06 12 34 56 78) or North
@@ -53,7 +54,7 @@ from callscope.pii.addresses import find_addresses
 from callscope.pii.names import asks_for_name, find_names
 from callscope.pii.span import Span
 
-KINDS = ("IBAN", "CARD", "EMAIL", "DOB", "PHONE", "ADDRESS", "POSTCODE", "NAME", "DIGITS")  # priority when spans overlap
+KINDS = ("IBAN", "CARD", "EMAIL", "DOB", "PHONE", "ADDRESS", "POSTCODE", "NAME", "DIGITS")  # priority in overlaps
 MIN_AGE = 16  # a cue-less full date is a date of birth when at least this many years ago
 
 

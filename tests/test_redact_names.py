@@ -105,7 +105,8 @@ def test_dr_pepper():
 
 
 @pytest.mark.parametrize("text", [
-    "it's helen dot marsh at example dotnet", "mine is j smith at gmail dotcom", "c'est jean point dupont arobase free pointfr",
+    "it's helen dot marsh at example dotnet", "mine is j smith at gmail dotcom",
+    "c'est jean point dupont arobase free pointfr",
 ])
 def test_spoken_emails_with_a_glued_domain(text):
     assert [s.kind for s in find_pii(text)] == ["EMAIL"]

@@ -49,7 +49,8 @@ _FR_TYPE = (r"(?:rue|avenue|av|boulevard|bd|bld|place|allée|allee|chemin|impass
             r"|passage|résidence|residence|lotissement|hameau|lieu-dit|rond-point|faubourg|cité|villa|sentier)")
 _WORD = r"[^\W\d_][\w'’-]*"
 _EN_STREET = re.compile(
-    rf"(?<![\w-])(?:{_UNIT}(?:{_EN_NUMBER}\s*,?\s+)?|{_EN_NUMBER}\s*,?\s+)(?P<name>(?:{_WORD}\s+){{1,3}})(?P<type>{_EN_TYPE})\b"
+    rf"(?<![\w-])(?:{_UNIT}(?:{_EN_NUMBER}\s*,?\s+)?|{_EN_NUMBER}\s*,?\s+)"
+    rf"(?P<name>(?:{_WORD}\s+){{1,3}})(?P<type>{_EN_TYPE})\b"
     rf"{_UNIT_AFTER}", re.I)
 _FR_LINK = r"(?:de\s+la|de\s+l['’]|du|des|de|d['’]|la|le|les|l['’])"
 _FR_STREET = re.compile(
@@ -59,13 +60,15 @@ _FR_STREET_AFTER = re.compile(  # no number: "j'habite au chemin des Vignes", "c
     rf"\b(?:au|à\s+la|à\s+l['’]|à|c['’]est|est|habite|habitons)\s+(?P<street>{_FR_TYPE}\.?\s+(?:{_FR_LINK}\s*)?"
     rf"(?P<name>{_WORD}(?:\s+(?:{_FR_LINK}\s*)?{_WORD}){{0,3}}))", re.I)
 _FR_STREET_CODE = re.compile(  # no number, before a postcode: "avenue Rémy, 39358 Lefebvre"
-    rf"\b{_FR_TYPE}\.?\s+(?:{_FR_LINK}\s*)?(?P<name>{_WORD}(?:\s+(?:{_FR_LINK}\s*)?{_WORD}){{0,3}})(?=\s*,?\s*[0-9]{{5}}\b)",
+    rf"\b{_FR_TYPE}\.?\s+(?:{_FR_LINK}\s*)?(?P<name>{_WORD}(?:\s+(?:{_FR_LINK}\s*)?{_WORD}){{0,3}})"
+    rf"(?=\s*,?\s*[0-9]{{5}}\b)",
     re.I)
 _NEAR_CODE = re.compile(r"(?<![\w-])[0-9]{2}\s?[0-9]{3}(?:-[0-9]{4})?(?![\w-])")  # a code after an address
 _CUE = re.compile(
     r"\b(?:(?:my|the|your|our|his|her)\s+(?:home\s+|postal\s+|billing\s+|delivery\s+)?address\s+is|i\s+live\s+at"
     r"|we\s+live\s+at|(?:the\s+)?first\s+line\s+of\s+(?:my|the|your)\s+address\s+is|(?:mon|votre|notre)\s+adresse"
-    r"\s+(?:est|c['’]est)|j['’]habite\s+(?:au|à)|nous\s+habitons\s+au)[\s,:]*(?:(?:it['’]s|c['’]est|le|number)\s+)?",
+    r"\s+(?:est|c['’]est)|j['’]habite\s+(?:au|à)|nous\s+habitons\s+au)"
+    r"[\s,:]*(?:(?:it['’]s|c['’]est|le|number)\s+)?",
     re.I)
 _UNIT_NUMBER = re.compile(r"(?:\.?\s*#?\w{1,5}\b)?")
 _CUED_ADDRESS = re.compile(rf"{_UNIT}?{_NUMBER}\s*,?\s+(?P<name>{_WORD}(?:\s+{_WORD}){{0,3}})", re.I)

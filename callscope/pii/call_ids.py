@@ -9,12 +9,14 @@ from callscope.pii.words import WORDLIKE_FIRST_NAMES, first_names
 
 _PHONE_LENGTH = re.compile(r"\+?\d(?:[\s._()-]?\d){6,}")  # 7 or more digits, separators allowed
 _PARTS = re.compile(r"[^\W\d_]+")
+_TIMESTAMP = re.compile(r"(?:19|20)\d\d[-._]?[01]\d[-._]?[0-3]\d(?:[-._ T]?[0-2]\d[-._:]?[0-5]\d(?:[-._:]?[0-5]\d)?)?")
 
 
 def holds_pii(call_id: str) -> bool:
     """Whether `call_id` holds a run of 7 or more digits that is no date or time ("call_07700900123";
     "20240501-143210" is not one), or a known first name that is no ordinary word ("jane-smith-complaint")."""
-    if any(len(re.sub(r"\D", "", m.group())) >= 7 and not _is_timestamp(m.group()) for m in _PHONE_LENGTH.finditer(call_id)):
+    runs = [m.group() for m in _PHONE_LENGTH.finditer(call_id)]
+    if any(len(re.sub(r"\D", "", run)) >= 7 and not _is_timestamp(run) for run in runs):
         return True
     return any(part.lower() in first_names() and part.lower() not in WORDLIKE_FIRST_NAMES
                for part in _PARTS.findall(call_id))
@@ -22,8 +24,7 @@ def holds_pii(call_id: str) -> bool:
 
 def _is_timestamp(digits: str) -> bool:
     """A date or date-time written with separators: 2024-05-01, 20240501_143210, 2024.05.01."""
-    return bool(re.fullmatch(r"(?:19|20)\d\d[-._]?[01]\d[-._]?[0-3]\d(?:[-._ T]?[0-2]\d[-._:]?[0-5]\d(?:[-._:]?[0-5]\d)?)?",
-                             digits))
+    return bool(_TIMESTAMP.fullmatch(digits))
 
 
 def private_call_id(call_id: str) -> str:

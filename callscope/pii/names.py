@@ -6,16 +6,16 @@ Rules (English and French, any case, punctuation optional):
   words.NOT_NAMES) are a name; after "I'm", "this is", "it's", "c'est", "je suis", "ici", "thank
   you", "hi", "bonjour", "merci"..., a known first name, or a capitalised word followed by "from",
   "speaking", "de", "à l'appareil"; "X speaking", "X à l'appareil";
-- a title: "Mr", "Mrs", "Ms", "Mister", "Dr", "Madame", "Monsieur", "Mademoiselle", "Mme", "Mlle"
-  (and "Miss", "Doctor" before a capitalised or known name);
+- a title: "Mr", "Mrs", "Ms", "Mister", "Madame", "Monsieur", "Mademoiselle", "Mme", "Mlle" (and
+  "Miss", "Doctor", "Dr" before a capitalised or known name);
 - the answer to a request for a name ("can I take your name?", "à quel nom ?"), when the caller
   passes `answers_name_request`: its first words;
 - spelled-out names: three or more single letters ("S M I T H", "s-m-i-t-h", "S. M. I."), with the
   word they spell when it stands beside them, and "S for sugar, M for mother" spellings;
 - without a cue: a capitalised common first name (less those that are ordinary words: "Will",
   "Grace") inside a sentence or before a capitalised name ("Daniel Sledger").
-A name runs over at most three words of one clause; a word after a known first name is taken as
-its surname unless it is an everyday word.
+A name runs over at most three words of one clause (particles aside: "Le Roux", "de la Cruz"); the
+word after a known first name is taken as its surname unless it is an everyday word.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ _CALLING_BY_NAME = re.compile(  # weak cues after which a capitalised word is a 
 _AFTER_NAME = re.compile(_cue(r"\s*,?\s*(?:from|speaking|here|calling|de|du|à l'appareil)(?=\W|$)"), re.I)
 _SPEAKING = re.compile(_cue(r"\s*,?\s*(?:speaking|à l'appareil)(?=\W|$)"), re.I)
 _TITLE = re.compile(r"\b(?:mr|mrs|ms|mx|mister|missus|madame|monsieur|mademoiselle|mme|mlle)\b\.?", re.I)
-_STRICT_TITLE = re.compile(r"\b(?:miss|doctor|dr)\b(?:(?<=[dD][rR])\.)?", re.I)  # also other words ("did I miss it", "dr pepper")
+_STRICT_TITLE = re.compile(r"\b(?:miss|doctor|dr)\b(?:(?<=[dD][rR])\.)?", re.I)  # "did I miss it", "dr pepper"
 _NAME_REQUEST = re.compile(_cue(
     r"\b(?:take|have|get|confirm|give|spell|tell|know|what's|what is|may i ask)\b[^.?!]{0,25}?\b(?:your|the)"
     r" (?:(?:full|first|last|family|christian) )?(?:sur)?name\b|\bwho am i speaking (?:to|with)\b|\b(?:votre|vos)"

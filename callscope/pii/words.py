@@ -85,7 +85,8 @@ def first_names() -> frozenset[str]:
 
 @cache
 def common_first_names() -> frozenset[str]:
-    """The more frequent first names (80% of people), less NOT_NAMES and WORDLIKE_FIRST_NAMES: names even without a cue."""
+    """The more frequent first names (80% of people), less NOT_NAMES and WORDLIKE_FIRST_NAMES: names even
+    without a cue."""
     return _load("common_first_names.txt") - WORDLIKE_FIRST_NAMES
 
 
