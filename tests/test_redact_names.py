@@ -5,10 +5,15 @@ Recall and false-positive figures on faker's names and real third-party sentence
 
 from __future__ import annotations
 
+import io
+import wave
+
+import numpy as np
 import pytest
 
 from callscope.config import OutputSettings
 from callscope.conversation import Conversation, Segment
+from callscope.pii.audio import TONE_HZ, TONE_LEVEL, bleeped, redacted_times, wav_bytes
 from callscope.pii.call_ids import holds_pii, private_call_id
 from callscope.redact import find_pii, redact_conversation, redact_text
 from tests.test_redact import stereo_conversation, timed
@@ -191,3 +196,29 @@ def test_call_ids_with_pii_are_hashed(call_id, private):
     assert (new != call_id) is private
     if private:
         assert new.startswith("call-") and len(new) == 17 and new == private_call_id(call_id)
+
+
+# ------------------------------------------------------------------ redacted audio
+
+def test_redacted_words_become_a_tone_on_every_track():
+    conv = redact_conversation(stereo_call([(0, "can I take your name"), (1, "yes it's Patricia Brown thanks")]))
+    rate = 8000
+    noise = np.random.default_rng(0).uniform(-0.5, 0.5, size=(2, rate * 12)).astype(np.float32)
+    tracks = bleeped(list(noise), conv, rate)
+    name = next(w for w in conv.words() if w.text == "[NAME]")  # "Patricia Brown": 8.0 to 9.8 s
+    assert (name.start, name.end) == (8.0, 9.8) and redacted_times(conv) == [pytest.approx((7.95, 9.85))]
+    lo, hi = round(7.95 * rate), round(9.85 * rate)
+    tone = TONE_LEVEL * np.sin(2 * np.pi * TONE_HZ * np.arange(lo, hi) / rate)
+    for before, after in zip(noise, tracks):
+        assert np.allclose(after[lo:hi], tone, atol=1e-6)
+        assert np.array_equal(after[:lo], before[:lo]) and np.array_equal(after[hi:], before[hi:])
+    with wave.open(io.BytesIO(wav_bytes(tracks, rate))) as wav:
+        assert (wav.getnchannels(), wav.getframerate(), wav.getnframes()) == (2, rate, rate * 12)
+        frames = np.frombuffer(wav.readframes(rate * 12), "<i2").reshape(-1, 2)
+    assert np.allclose(frames[:, 1] / 32767, tracks[1], atol=1e-4)
+
+
+def test_a_call_without_redacted_words_keeps_its_audio():
+    conv = redact_conversation(stereo_call([(1, "my parcel is late")]))
+    track = np.linspace(-1, 1, 8000 * 5, dtype=np.float32)
+    assert redacted_times(conv) == [] and np.array_equal(bleeped([track], conv, 8000)[0], track)
