@@ -12,11 +12,31 @@ import re
 from functools import cache
 from pathlib import Path
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
 RESOURCES = Path(__file__).resolve().parents[1] / "resources" / "names"
 TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")  # a word; "I'm", "m'appelle", "Jean-Pierre" are one
 
+# scikit-learn's English stop list (BSD-3-Clause), copied: importing scikit-learn takes seconds
+_ENGLISH_STOP_WORDS = """
+    a about above across after afterwards again against all almost alone along already also although always am
+    among amongst amoungst amount an and another any anyhow anyone anything anyway anywhere are around as at
+    back be became because become becomes becoming been before beforehand behind being below beside besides
+    between beyond bill both bottom but by call can cannot cant co con could couldnt cry de describe detail do
+    done down due during each eg eight either eleven else elsewhere empty enough etc even ever every everyone
+    everything everywhere except few fifteen fifty fill find fire first five for former formerly forty found
+    four from front full further get give go had has hasnt have he hence her here hereafter hereby herein
+    hereupon hers herself him himself his how however hundred i ie if in inc indeed interest into is it its
+    itself keep last latter latterly least less ltd made many may me meanwhile might mill mine more moreover
+    most mostly move much must my myself name namely neither never nevertheless next nine no nobody none noone
+    nor not nothing now nowhere of off often on once one only onto or other others otherwise our ours
+    ourselves out over own part per perhaps please put rather re same see seem seemed seeming seems serious
+    several she should show side since sincere six sixty so some somehow someone something sometime sometimes
+    somewhere still such system take ten than that the their them themselves then thence there thereafter
+    thereby therefore therein thereupon these they thick thin third this those though three through throughout
+    thru thus to together too top toward towards twelve twenty two un under until up upon us very via was we
+    well were what whatever when whence whenever where whereafter whereas whereby wherein whereupon wherever
+    whether which while whither who whoever whole whom whose why will with within without would yet you your
+    yours yourself yourselves
+""".split()
 _CALL_WORDS = """
     i'm i've i'll i'd it's that's there's what's he's she's we're you're they're don't doesn't didn't can't
     won't isn't wasn't aren't couldn't wouldn't shouldn't let's here's who's how's where's name's
@@ -64,7 +84,7 @@ _FRENCH = """
     dans sur sous avec sans pour par chez entre vers contre tout tous toute toutes autre autres même
     rue avenue boulevard place bonne journée soirée fin gentil gentille vraiment
 """.split()
-NOT_NAMES = frozenset(ENGLISH_STOP_WORDS) | frozenset(_CALL_WORDS) | frozenset(_FRENCH)
+NOT_NAMES = frozenset(_ENGLISH_STOP_WORDS) | frozenset(_CALL_WORDS) | frozenset(_FRENCH)
 WORDLIKE_FIRST_NAMES = frozenset("""
     will mark bill hope grace may june april august summer autumn winter faith joy sue art pat guy frank
     jack ray dean gene max major sunny rich earl king hunter carol lane rocky chance dawn crystal amber
