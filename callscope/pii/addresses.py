@@ -1,11 +1,12 @@
 """Street addresses (`[ADDRESS]`) and postcodes (`[POSTCODE]`) in a transcript.
 
 - `[ADDRESS]`: a house number (written, "12b", "12 bis", or spoken: "forty two") with one to three
-  name words and a street type ("12 Baker Street", "forty five high road"), after an optional
-  "flat 3," / "apartment 4b"; French: number, street type, name ("42 rue de la Paix", "12 bis avenue
-  Victor Hugo", "3, allée des Tilleuls"); after "my address is", "I live at", "first line of the
-  address is", "mon adresse est", "j'habite au", a number and up to four name words whatever the
-  street type. Name words are no everyday words (words.NOT_NAMES), so "20 minutes down the road" stays.
+  name words and a street type ("12 Baker Street", "forty five high road"; a plural type only beside a
+  proper name: "Charles Parks", not "3 main roads"), after an optional "flat 3," / "studio 4b" or
+  before "Apt. 832"; French: number, street type, name ("42 rue de la Paix", "12 bis avenue Victor
+  Hugo", "3, allée des Tilleuls"), or no number after "au", "c'est" or before a postcode; after "my
+  address is", "I live at", "first line of the address is", "mon adresse est", "j'habite au", a
+  number and up to four name words whatever the street type. Name words are no everyday words (words.NOT_NAMES), so "20 minutes down the road" stays.
 - `[POSTCODE]`: UK postcodes written ("SW1A 1AA", "m1 1ae") or spoken letter by letter ("s w one a
   one a a"); French five-digit codes before a town name or after "code postal"; US ZIP codes after a
   state ("CA 94105", "Texas 73301-1234") or "zip code".
@@ -24,6 +25,8 @@ _EN_NUMBER_WORD = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|
                    r"|hundred|oh|double)")
 _FR_NUMBER_WORD = (r"(?:un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize"
                    r"|vingt|vingts|trente|quarante|cinquante|soixante|cent|et)")
+
+
 def _number(words: str) -> str:
     """A house number: digits ("12", "12b"), or number words of one language ("forty two"), then "bis"/"ter"."""
     return rf"(?:\d{{1,5}}(?:\s?[a-h]\b)?|{words}(?:[\s-]+(?:and\s+)?{words}){{0,3}})(?:\s+(?:bis|ter))?"
@@ -45,6 +48,11 @@ _EN_TYPE = (  # common street types and the USPS street suffixes
     r"|bridge|mall|ways?|falls?|plains?|gateway|mountain|canyon|river|forest|ferry|cliff|keys?|stream|tunnel"
     r"|branch|crossroad|passage|curve|cape|inlet)s?"  # a plural only beside a proper name: see _streets
 )
+_SINGULAR_S = {"mews", "gardens", "meadows", "springs", "heights", "pines", "flats", "falls", "plains", "keys", "wells",
+               "groves", "ways", "bluffs", "lights", "locks", "burgs"}  # types whose usual form ends in s
+_STREET_WORDS = frozenset("""de la du des le les d' l' high main north south east west new old long little big great
+    upper lower first second third church station park market bridge castle school king queen green white
+    black red well grand petite petit vieux neuve saint sainte""".split())  # everyday words street names use
 _FR_TYPE = (r"(?:rue|avenue|av|boulevard|bd|bld|place|allée|allee|chemin|impasse|quai|route|cours|square|voie"
             r"|passage|résidence|residence|lotissement|hameau|lieu-dit|rond-point|faubourg|cité|villa|sentier)")
 _WORD = r"[^\W\d_][\w'’-]*"
@@ -93,13 +101,6 @@ _US_ZIP = re.compile(
     rf"(?:\b(?:{'|'.join(_US_STATES)})\b|(?i:\b(?:{_US_STATE_NAMES}))),?\s+(?P<code>[0-9]{{5}}(?:-[0-9]{{4}})?)\b"
     r"|(?i:\bzip(?:\s*code)?\s+(?:is\s+|it['’]s\s+)?)(?P<cued>[0-9]{5}(?:-[0-9]{4})?)\b")
 _TOKEN = re.compile(r"[^\W_]+")
-_SINGULAR_S = {"mews", "gardens", "meadows", "springs", "heights", "pines", "flats", "falls", "plains", "keys", "wells",
-               "groves", "ways", "bluffs", "lights", "locks", "burgs"}  # types whose usual form ends in s
-_STREET_WORDS = frozenset("""de la du des le les d' l' high main north south east west new old long little big great
-    upper lower first second third church station park market bridge castle school king queen green white
-    black red well grand petite petit vieux neuve saint sainte""".split())  # everyday words street names use
-
-
 def find_addresses(text: str) -> list[Span]:
     """ADDRESS and POSTCODE spans of `text` (may overlap)."""
     streets = list(_streets(text))
@@ -156,8 +157,7 @@ def _nth_word_end(text: str, n: int) -> int:
 
 def _postcodes(text: str) -> Iterator[Span]:
     for match in _UK_WRITTEN.finditer(text):
-        if any(c.isdigit() for c in match.group()[-3:-2]):
-            yield Span(match.start(), match.end(), "POSTCODE")
+        yield Span(match.start(), match.end(), "POSTCODE")
     for match in _UK_CUED_OUTWARD.finditer(text):
         yield Span(match.start("code"), match.end("code"), "POSTCODE")
     yield from _spoken_uk_postcodes(text)
