@@ -6,7 +6,8 @@
   before "Apt. 832"; French: number, street type, name ("42 rue de la Paix", "12 bis avenue Victor
   Hugo", "3, allée des Tilleuls"), or no number after "au", "c'est" or before a postcode; after "my
   address is", "I live at", "first line of the address is", "mon adresse est", "j'habite au", a
-  number and up to four name words whatever the street type. Name words are no everyday words (words.NOT_NAMES), so "20 minutes down the road" stays.
+  number and up to four name words whatever the street type. Name words are no everyday words
+  (words.NOT_NAMES), so "20 minutes down the road" stays.
 - `[POSTCODE]`: UK postcodes written ("SW1A 1AA", "m1 1ae") or spoken letter by letter ("s w one a
   one a a"); French five-digit codes before a town name or after "code postal"; US ZIP codes after a
   state ("CA 94105", "Texas 73301-1234") or "zip code".
