@@ -129,6 +129,8 @@ def test_keep_own_first_name_leaves_the_first_word_of_an_introduction():
     assert redact_text(text) == "Thank you for calling, my name is [NAME], how can I help?"
     kept = find_pii(text, keep_own_first_name=True)
     assert [text[s.start:s.end] for s in kept] == ["Jones"]
+    for other in ("so your name is Patricia Brown?", "and his name is Patricia Brown", "thanks Patricia Brown"):
+        assert [other[s.start:s.end] for s in find_pii(other, keep_own_first_name=True)] == ["Patricia Brown"]
     assert [s.kind for s in find_pii("thanks Mrs Jones", keep_own_first_name=True)] == ["NAME"]
 
 

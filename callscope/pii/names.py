@@ -43,7 +43,7 @@ _STRONG_CUE = re.compile(_cue(
     r" (?:nom(?: de famille)?|prénom) (?:est|c'est)|moi c'est|vous (?:parlez|êtes) (?:à|avec|en ligne avec)"
     r"|(?:in|under) the name(?: of)?|in (?:my|his|her|our) \w+'s name|(?:au|sous le) nom de(?: (?:mon|ma) \w+)?)"
     r"(?=\W|$)"), re.I)
-_SELF_CUES = re.compile(r"my|you|je|mon|moi|vous", re.I)  # a strong cue where a speaker names themselves
+_SELF_CUES = re.compile(r"(?:my|you['’]re|you are|je|mon|moi|vous)\b", re.I)  # speakers naming themselves
 _WEAK_CUE = re.compile(_cue(
     r"\b(?:i'm|i am|this is|it's|it is|that's|is this|is that|c'est|je suis|ici|hi|hello|hey|thanks|thank you"
     r"|cheers|bye|goodbye|dear|ask|ask for|speak to|speak with|spoke to|spoke with|talk to|talked to|talked with"
