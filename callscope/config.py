@@ -162,6 +162,7 @@ class OutputSettings(_Strict):
     """Per-call output files."""
 
     redact: bool = True
+    keep_agent_first_name: bool = False
     formats: list[OutputFormat] = ["json", "txt", "srt", "vtt", "rttm"]
     max_cue_seconds: float = Field(6.0, gt=0)
     max_cue_chars: int = Field(84, ge=10)

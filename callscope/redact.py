@@ -9,7 +9,8 @@ Placeholders and the rules behind them:
              the mod-97 check; grouped or not (letters must be upper case).
 - `[EMAIL]`  written addresses and the spoken forms ASR writes ("john dot smith at
              example dot com", "john.smith at gmail.com", "jean point dupont arobase
-             free point fr"); a one-word local part that is a common word ("look at
+             free point fr"), also with the domain glued ("at example dotnet", "gmail
+             dotcom"); a one-word local part that is a common word ("look at
              amazon.com") is not an address.
 - `[PHONE]`  written numbers of 9-15 digits: international (+44 ..., 0033 ...),
              national with a trunk 0 (07700 900123, 06 12 34 56 78) or North
@@ -18,6 +19,15 @@ Placeholders and the rules behind them:
              le", "date de naissance" (any date form, year optional); or, without such
              a cue, a full date (day, month and year) whose year is a plausible birth
              year (1900 to 16 years ago), so order and appointment dates stay.
+- `[ADDRESS]` a street address: house number, name and street type ("12 Baker Street", "flat 3,
+             45 high road", "42 rue de la Paix", "12 bis avenue Victor Hugo"), or a number and name
+             after "my address is", "I live at", "j'habite au" (rules: callscope/pii/addresses.py).
+- `[POSTCODE]` UK postcodes written or spelled ("SW1A 1AA", "s w one a one a a"), French
+             five-digit codes before a town or after "code postal", US ZIP codes after a state.
+- `[NAME]`   person names: introduced ("my name is", "I'm", "this is X from", "je m'appelle",
+             "moi c'est"), after a title ("Mr", "Mrs", "Madame", "Monsieur"), answering a request for
+             a name, spelled out ("S M I T H", "S for sugar..."), or a known first name capitalised or
+             followed by a surname (rules: callscope/pii/names.py).
 - `[DIGITS]` a spoken digit run: 4 or more numbers in a row (digit words, "double
              five", "forty five", French "quatre-vingt-dix", single-digit numerals,
              mixed with numerals), at least one of them spoken. A Luhn-valid stretch
@@ -26,7 +36,9 @@ Placeholders and the rules behind them:
              1234", "order 884213", a Luhn-invalid "1234 5678 9012 3456").
 
 Where spans overlap they merge into one, labelled with the kind that comes first
-in `KINDS`.
+in `KINDS`. In a conversation, the agent's own first name in their introduction ("my name is
+Emma, how can I help") is kept when asked (`keep_agent_first_name`, setting
+`output.keep_agent_first_name`), and the answer to "can I take your name?" is a name.
 """
 
 from __future__ import annotations
@@ -38,42 +50,47 @@ from itertools import count
 from typing import Iterator
 
 from callscope.conversation import Conversation, Word, join_words, word_offsets
+from callscope.pii.addresses import find_addresses
+from callscope.pii.names import asks_for_name, find_names
+from callscope.pii.span import Span
 
-KINDS = ("IBAN", "CARD", "EMAIL", "DOB", "PHONE", "DIGITS")  # priority when spans overlap
+KINDS = ("IBAN", "CARD", "EMAIL", "DOB", "PHONE", "ADDRESS", "POSTCODE", "NAME", "DIGITS")  # priority in overlaps
 MIN_AGE = 16  # a cue-less full date is a date of birth when at least this many years ago
-
-
-@dataclass(frozen=True)
-class Span:
-    """Characters [start, end) of a text hold PII of `kind` (one of KINDS)."""
-
-    start: int
-    end: int
-    kind: str
 
 
 # ---------------------------------------------------------------- public API
 
-def find_pii(text: str) -> list[Span]:
-    """PII spans of `text`, in order and not overlapping."""
-    found = [*_number_spans(text), *_ibans(text), *_emails(text), *_phones(text), *_dates_of_birth(text)]
+def find_pii(text: str, keep_own_first_name: bool = False, answers_name_request: bool = False) -> list[Span]:
+    """PII spans of `text`, in order and not overlapping. `keep_own_first_name`: the first name the
+    speaker introduces themselves with stays; `answers_name_request`: `text` answers "your name?"."""
+    found = [*_number_spans(text), *_ibans(text), *_emails(text), *_phones(text), *_dates_of_birth(text),
+             *find_addresses(text), *find_names(text, keep_own_first_name, answers_name_request)]
     return _merge(found)
 
 
 def redact_text(text: str) -> str:
-    """`text` with each PII span replaced by its placeholder, e.g. `[CARD]`."""
+    """`text` with each PII span replaced by its placeholder, e.g. `[CARD]`.
+    (One parameter: DuckDB registers it as a SQL function.)"""
+    return _replaced(text, find_pii(text))
+
+
+def _replaced(text: str, spans: list[Span]) -> str:
+    """`text` with each span replaced by its placeholder."""
     pieces, pos = [], 0
-    for span in find_pii(text):
+    for span in spans:
         pieces += [text[pos:span.start], placeholder(span.kind)]
         pos = span.end
     return "".join(pieces) + text[pos:]
 
 
-def redact_conversation(conv: Conversation) -> Conversation:
+def redact_conversation(conv: Conversation, keep_agent_first_name: bool = False) -> Conversation:
     """A redacted deep copy of `conv`; `conv` itself is left untouched.
 
     PII is found in each utterance's words (one speaker, across segments) and
-    in each segment's words (one track), joined with spaces. The words a span
+    in each segment's words (one track), joined with spaces. An utterance that
+    follows another speaker's request for a name ("can I take your name?") starts
+    with a name; with `keep_agent_first_name`, the first name an agent introduces
+    themselves with stays (in the agent's utterances, and segments of agent words only). The words a span
     covers become one Word: text = placeholder (plus any punctuation of the
     first and last word outside the span, as in "[CARD]."), start/end = the
     time range of the covered words, so the audio can be bleeped later. The
@@ -83,12 +100,18 @@ def redact_conversation(conv: Conversation) -> Conversation:
     """
     out = conv.model_copy(deep=True)
     containers = [*out.utterances, *out.segments]
-    cuts = _word_cuts([c.words for c in containers])
+    roles = {speaker.id: speaker.role for speaker in out.speakers}
+    asked = [False] + [asks_for_name(before.text) and before.speaker != after.speaker
+                       for before, after in zip(out.utterances, out.utterances[1:])]
+    options = [(keep_agent_first_name and u.role == "agent", answers) for u, answers in zip(out.utterances, asked)]
+    options += [(keep_agent_first_name and bool(s.words) and all(roles.get(w.speaker) == "agent" for w in s.words),
+                 False) for s in out.segments]
+    cuts = _word_cuts([c.words for c in containers], options)
     if out.analysis:
         _redact_analysis(out, cuts)
-    for container in containers:
+    for container, (keep, _) in zip(containers, options):
         if not container.words:
-            container.text = redact_text(container.text)
+            container.text = _replaced(container.text, find_pii(container.text, keep))
         elif any(_key(w) in cuts for w in container.words):
             container.words = _redacted_words(container.words, cuts)
             container.text = join_words([w.text for w in container.words])
@@ -336,7 +359,7 @@ _AT = r"(?:\s*@\s*|\s+(?:at|arobase|arrobase)\s+)"
 _TLD = r"(?:com|net|org|co|uk|fr|de|es|it|be|ch|nl|ie|eu|io|info|biz|me|us|ca|au|edu|gov|ac)"
 _SPOKEN_EMAIL = re.compile(  # a local part may start with spelled letters: "j o h n dot smith at ..."
     rf"(?<![\w'’])(?:[a-z0-9]\s){{0,12}}(?P<local>\w+(?:{_JOIN}\w+){{0,6}}){_AT}(?!www\b)\w+(?:{_DOT}\w+){{0,4}}"
-    rf"{_DOT}{_TLD}\b", re.I)
+    rf"(?:{_DOT}|\s*(?:dot|point)){_TLD}\b", re.I)  # "example dot net", glued: "example dotnet"
 _NOT_LOCAL_PART = set("""
     a an the me us it him her them you this that these those here there home work online one
     is are was were be been look looked looking shop shopped bought buy ordered order check checked
@@ -485,13 +508,14 @@ def _key(word: Word) -> _WordKey:
     return word.track, word.start, word.end, word.text
 
 
-def _word_cuts(word_lists: list[list[Word]]) -> dict[_WordKey, _Cut]:
-    """For every word inside a PII span of its list's text, the part the span covers (first finding wins)."""
+def _word_cuts(word_lists: list[list[Word]], options: list[tuple[bool, bool]]) -> dict[_WordKey, _Cut]:
+    """For every word inside a PII span of its list's text, the part the span covers (first finding wins).
+    `options`: per list, (keep the speaker's own first name, the list answers a request for a name)."""
     cuts: dict[_WordKey, _Cut] = {}
     span_ids = count()
-    for words in word_lists:
+    for words, (keep, answers) in zip(word_lists, options):
         text, offsets = word_offsets([w.text for w in words])
-        for span in find_pii(text):
+        for span in find_pii(text, keep, answers):
             span_id = next(span_ids)
             for word, offset in zip(words, offsets):
                 lo, hi = max(span.start - offset, 0), min(span.end - offset, len(word.text))

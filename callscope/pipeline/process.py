@@ -166,6 +166,6 @@ class CallProcessor:
             self.enricher.enrich(conversation)
             conversation.processing.seconds["enrich"] = round(perf_counter() - started, 3)
         if settings.output.redact:
-            conversation = redact_conversation(conversation)
+            conversation = redact_conversation(conversation, settings.output.keep_agent_first_name)
             conversation.processing.redacted = True
         return conversation
