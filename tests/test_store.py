@@ -303,7 +303,7 @@ def test_a_missing_store_or_one_held_by_a_writer_is_a_one_line_error(tmp_path):
         assert holder.stdout.readline().strip() == "open"
         with pytest.raises(CallscopeError) as raised:
             Store(tmp_path, read_only=True)
-        assert "another process is writing to it" in str(raised.value) and "\n" not in str(raised.value)
+        assert "another process is using it" in str(raised.value) and "\n" not in str(raised.value)
     finally:
         holder.kill()
         holder.wait()

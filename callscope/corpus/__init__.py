@@ -8,6 +8,7 @@ contacts, writes every call's predicted satisfaction and places new calls in top
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from callscope.config import Settings
 from callscope.corpus.repeats import link_repeats
@@ -16,13 +17,14 @@ from callscope.corpus.topics import update_topics
 from callscope.store import Store
 
 
-def load_inputs(store: Store, settings: Settings) -> dict[str, int]:
-    """Load `corpus.surveys` and `corpus.events` when configured; returns rows read per file kind."""
+def load_inputs(store: Store, settings: Settings, warn: Callable[[str], None] | None = None) -> dict[str, int]:
+    """Load `corpus.surveys` and `corpus.events` when configured; returns rows read per file kind.
+    Columns the files hold but nothing uses are passed to `warn`."""
     loaded = {}
     if settings.corpus.surveys:
-        loaded["surveys"] = store.load_surveys(Path(settings.corpus.surveys))
+        loaded["surveys"] = store.load_surveys(Path(settings.corpus.surveys), warn)
     if settings.corpus.events:
-        loaded["events"] = store.load_events(Path(settings.corpus.events))
+        loaded["events"] = store.load_events(Path(settings.corpus.events), warn)
     return loaded
 
 

@@ -9,7 +9,7 @@ from typing import Callable
 
 from callscope import __version__
 from callscope.config import Settings
-from callscope.files import atomic_write_text
+from callscope.files import atomic_write_text, folder_lock, private_files
 from callscope.nlp.taxonomy import load_taxonomy
 from callscope.reports.actions import ACTIONS_FILE, DELIVERIES_FILE, deliver, find_actions, write_csv
 from callscope.reports.callpage import call_contexts
@@ -21,6 +21,7 @@ from callscope.reports.selection import Filters, open_selection, rows
 from callscope.reports.timeline import timeline
 
 CALLS_DIR = "calls"
+REPORT_BUSY = "another callscope report is writing to this folder"
 
 
 def _meta(con, filters: Filters, keep_pii: bool, root: str = "") -> dict:
@@ -40,8 +41,16 @@ def build_reports(db_path: str | Path, out_dir: str | Path, settings: Settings, 
     the config's `enrich.taxonomy`). Text is redacted unless `keep_pii`; when
     `settings.actions.webhook.url` is set, new actions are POSTed and recorded in
     deliveries.jsonl. `on_call_page(done, total)` reports progress. Returns the files written.
+    One report at a time per folder (OutputError otherwise); files are private unless
+    `output.group_readable`.
     """
     out = Path(out_dir)
+    with private_files(settings.output.group_readable), folder_lock(out, REPORT_BUSY):
+        return _build(db_path, out, settings, filters, keep_pii, taxonomy, on_call_page)
+
+
+def _build(db_path: str | Path, out: Path, settings: Settings, filters: Filters, keep_pii: bool,
+           taxonomy: str | Path | None, on_call_page: Callable[[int, int], None] | None) -> list[Path]:
     con = open_selection(Path(db_path), filters, keep_pii)
     try:
         meta = _meta(con, filters, keep_pii)
