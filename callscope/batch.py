@@ -37,7 +37,7 @@ from callscope.errors import EXIT_OK, EXIT_SOME_FAILED, CallscopeError, InputErr
 from callscope.files import folder_lock, private_files, sha256_file
 from callscope.manifest import FileRecord, Manifest, RunRecord, now
 from callscope.metadata import CallMetadata, MetadataResolver
-from callscope.pipeline.audio import probe_duration
+from callscope.pipeline.audio import probe
 from callscope.pipeline.ingest import Discovery, InputFile, discover
 from callscope.pipeline.process import CallProcessor, preflight
 from callscope.recovery import TOPICS_DIR, rebuild, recovering, reingest
@@ -158,10 +158,15 @@ class BatchRunner:
             for item in found.files:
                 progress.advance(task)
                 try:
-                    hashed.append(Planned(item, sha256_file(item.path), item.path.stat().st_size,
-                                          probe_duration(item.path)))
+                    planned = Planned(item, sha256_file(item.path), item.path.stat().st_size)
                 except OSError as exc:
                     hashed.append(Planned(item, error=f"{item.path}: cannot read ({exc.strerror or exc})"))
+                    continue
+                try:
+                    planned.duration = probe(item.path)
+                except (InputError, OSError) as exc:     # not audio: fails here, before any model loads
+                    planned.error = str(exc) if isinstance(exc, InputError) else f"{item.path}: {exc}"
+                hashed.append(planned)
         return hashed
 
     def _plan(self, found: Discovery, manifest: Manifest, run_id: str,
@@ -174,8 +179,8 @@ class BatchRunner:
         ids = manifest.assign_ids([(p.item.path, p.item.call_id, p.sha256) for p in hashed])
         for planned, call_id in zip(hashed, ids):
             planned.item = item = replace(planned.item, call_id=call_id)
-            if planned.error:
-                self._fail(manifest, planned, run_id, summary, planned.error, keep_analysis=True)
+            if planned.error:      # an unreadable file keeps an earlier analysis; a changed one that is not audio does not
+                self._fail(manifest, planned, run_id, summary, planned.error, keep_analysis=not planned.sha256)
                 continue
             owner = first_of.get(planned.sha256) or manifest.owner_of(planned.sha256, item.call_id)
             if manifest.is_current(item.call_id, planned.sha256, self.config_hash, self.out_dir):
