@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from callscope.conversation import SCHEMA_VERSION, Family, Polarity, Role, SignalKind
 from callscope.errors import ConfigError
-from callscope.files import read_utf8
+from callscope.files import decode_text
 from callscope.pipeline.diarise import DiarisationSettings
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "configs" / "default.yaml"
@@ -360,7 +360,7 @@ class Settings(_Strict):
 def read_yaml(path: Path, kind: str = "config file") -> object:
     """Parsed YAML; a missing file or bad syntax is a one-line ConfigError naming the file."""
     try:
-        return yaml.safe_load(read_utf8(path))
+        return yaml.safe_load(decode_text(path.read_bytes(), windows=False))
     except FileNotFoundError:
         raise ConfigError(f"{path}: {kind} not found") from None
     except IsADirectoryError:

@@ -72,28 +72,22 @@ def folder_lock(folder: Path, busy: str) -> Iterator[None]:
         yield
 
 
-def decode_text(data: bytes) -> str:
-    """Text of a file a user wrote: UTF-8 (with or without BOM), else Windows-1252 (Excel's CSV);
-    neither raises UnicodeError naming the line of the first bad byte."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise UnicodeError(f"line {line}: neither UTF-8 nor Windows-1252 text") from None
-
-
-def read_utf8(path: Path) -> str:
-    """A UTF-8 text file; other encodings raise UnicodeError naming the line of the first bad byte."""
-    data = path.read_bytes()
+def decode_text(data: bytes, windows: bool = True) -> str:
+    """Text of a file a user wrote: UTF-8 (with or without BOM), else, when `windows`, Windows-1252 (what
+    Excel writes). Neither raises UnicodeError naming the line of the first bad byte."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise UnicodeError(f"line {line}: not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8") from None
+        bad = exc.start
+    if windows:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            bad = exc.start
+    line = data[:bad].count(b"\n") + 1
+    what = "neither UTF-8 nor Windows-1252 text" if windows else "not UTF-8"
+    fix = "" if windows else "; save the file as UTF-8"
+    raise UnicodeError(f"line {line}: {what} (byte 0x{data[bad]:02x}){fix}")
 
 
 def sha256_file(path: Path) -> str:
