@@ -39,7 +39,8 @@ from callscope.manifest import FileRecord, Manifest, RunRecord, now
 from callscope.metadata import CallMetadata, MetadataResolver
 from callscope.pipeline.audio import probe
 from callscope.pipeline.ingest import Discovery, InputFile, discover
-from callscope.pipeline.process import CallProcessor, preflight
+from callscope.pipeline.process import CallProcessor
+from callscope.preflight import preflight
 from callscope.recovery import TOPICS_DIR, rebuild, recovering, reingest
 from callscope.store import Store, store_path
 from callscope.writers import write_outputs

@@ -9,7 +9,7 @@ from typing import Callable
 from callscope import __version__
 from callscope.config import Settings
 from callscope.conversation import Conversation, Processing, Segment, Speaker, Track, Turn
-from callscope.errors import ConfigError
+from callscope.preflight import preflight
 from callscope.manifest import now
 from callscope.nlp.role_words import RoleByWords, role_examples
 from callscope.pipeline.align import (build_utterances, find_overtalk, label_words, label_words_by_turns,
@@ -22,25 +22,8 @@ from callscope.pipeline.one_voice import (EVIDENCE, sentence_agent_probability, 
                                           two_parties_allowed)
 from callscope.pipeline.recover import channel_speech, merge_stretches, recover_skipped_speech
 from callscope.pipeline.roles import assign_roles
-from callscope.pipeline.transcribe import Transcriber, TrackTranscript, check_asr
+from callscope.pipeline.transcribe import Transcriber, TrackTranscript
 from callscope.redact import redact_conversation
-
-
-def preflight(settings: Settings) -> None:
-    """Check, in well under a second, what would otherwise fail only after the models load: the ASR
-    model name, the language, the speaker counts and the files the settings name."""
-    check_asr(settings.asr)
-    low, high = settings.speakers.min_speakers, settings.speakers.max_speakers
-    if low and high and low > high:
-        raise ConfigError(f"--min-speakers {low} is more than --max-speakers {high}")
-    count = settings.speakers.num_speakers
-    if count and ((low and count < low) or (high and count > high)):
-        raise ConfigError(f"--num-speakers {count} is outside --min-speakers/--max-speakers")
-    files = {"taxonomy file": settings.enrich.taxonomy_path() if settings.enrich.enabled else None,
-             "role examples file": settings.roles.examples_path() if settings.roles.by_words else None}
-    for kind, path in files.items():
-        if path is not None and not path.is_file():
-            raise ConfigError(f"{path}: {kind} not found")
 
 
 class CallProcessor:

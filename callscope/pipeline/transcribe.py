@@ -10,7 +10,7 @@ import numpy as np
 from callscope import registry
 from callscope.config import AsrSettings
 from callscope.conversation import Segment, Word
-from callscope.errors import ConfigError, ModelError
+from callscope.errors import ModelError
 
 
 @dataclass
@@ -40,18 +40,6 @@ def whisper_options(settings: AsrSettings) -> dict:
         "word_timestamps": True,
         "condition_on_previous_text": settings.condition_on_previous_text,
     }
-
-
-def check_asr(settings: AsrSettings) -> None:
-    """Fail in one line, before any model loads, on an unknown model name or language code."""
-    from faster_whisper.tokenizer import _LANGUAGE_CODES
-
-    registry.check(settings.model)
-    if settings.language is not None and settings.language not in _LANGUAGE_CODES:
-        raise ConfigError(f"language {settings.language!r}: not a language Whisper knows "
-                          f"(two-letter codes such as en, fr, de)")
-    if settings.language not in (None, "en") and settings.model.endswith(".en"):
-        raise ConfigError(f"language {settings.language!r}: model {settings.model!r} is English only")
 
 
 def load_whisper(settings: AsrSettings, jobs: int = 1):
