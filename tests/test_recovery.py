@@ -166,3 +166,47 @@ def test_store_errors_are_classified_by_type_not_by_words(tmp_path):
     assert isinstance(store_error(file, duckdb.IOException("IO Error: Could not read enough bytes")), StoreDamaged)
     other = store_error(file, duckdb.BinderException("Binder Error: no such column"))
     assert type(other) is CallscopeError and "cannot open the store (Binder Error" in str(other)
+
+
+def test_a_run_on_a_damaged_store_rebuilds_it_says_so_and_goes_on(tmp_path, folder, monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    from callscope.batch import BatchRunner
+    from callscope.files import sha256_file
+    from tests.test_bad_inputs import noise, trap_models
+
+    original, settings = folder
+    out = tmp_path / "out"
+    shutil.copytree(original, out)
+    manifest = Manifest.load(out)
+    record = manifest.files[sorted(manifest.files)[0]]
+    audio = noise(tmp_path / "in" / Path(record.path).name, 0) if (tmp_path / "in").mkdir() is None else None
+    record.path, record.sha256, record.config_hash = str(audio), sha256_file(audio), settings.fingerprint()
+    manifest.save(out)
+    truncate(out / STORE_FILE)
+    trap_models(monkeypatch)                       # the recording is unchanged: nothing to transcribe
+    text = io.StringIO()
+    summary = BatchRunner(settings, out, Console(file=text, width=400, soft_wrap=True)).run([audio])
+    assert (summary.exit_code, summary.skipped, summary.processed) == (0, 1, 0)
+    aside = list(out.glob(f"{STORE_FILE}.damaged-*"))
+    assert len(aside) == 1
+    assert f"{out / STORE_FILE}: the store is damaged (IO Error: Could not read enough bytes" in text.getvalue()
+    assert f"moved aside to {aside[0].name} and rebuilt from manifest.json and 120 call JSON file(s)" in text.getvalue()
+    with Store(out, read_only=True) as store:
+        assert store.scalar("SELECT count(*) FROM conversations") == 120
+        assert store.scalar("SELECT count(*) FROM runs") == 3
+
+
+def test_the_first_failure_decides_not_the_aborted_transaction_after_it(tmp_path):
+    file = tmp_path / STORE_FILE
+    file.write_bytes(b"x" * 100)
+    try:
+        try:
+            raise duckdb.IOException("IO Error: Could not read enough bytes from file")
+        finally:
+            raise duckdb.TransactionException("TransactionContext Error: Current transaction is aborted")
+    except duckdb.Error as exc:
+        problem = store_error(file, exc)
+    assert isinstance(problem, StoreDamaged) and "Could not read enough bytes" in str(problem)

@@ -84,9 +84,22 @@ def held_by_another(file: Path) -> bool:
         os.close(fd)
 
 
+def _first_failure(exc: BaseException) -> BaseException:
+    """The earliest DuckDB error among `exc` and the exceptions it was raised while handling."""
+    first, seen = exc, exc.__context__
+    while seen is not None:
+        if isinstance(seen, duckdb.Error):
+            first = seen
+        seen = seen.__context__
+    return first
+
+
 def store_error(file: Path, exc: duckdb.Error) -> CallscopeError:
     """The one-line error for a DuckDB failure on the store `file`, classified by what happened:
-    busy (another process), damaged (StoreDamaged: rebuild it), or unusable for another reason."""
+    busy (another process), damaged (StoreDamaged: rebuild it), or unusable for another reason.
+    The first DuckDB error of the chain decides (a failed read aborts the transaction, and what is
+    tried next then fails for that reason alone)."""
+    exc = _first_failure(exc)
     reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     if held_by_another(file):
         return OutputError(f"{file}: another process is using it (wait for `callscope run` or "
