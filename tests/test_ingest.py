@@ -108,3 +108,11 @@ def test_long_odd_names_make_safe_ids():
     assert len(safe_id("é" * 200).encode()) <= MAX_ID_BYTES
     assert safe_id("line\nbreak\ttab") == "line_break_tab" and safe_id(".hidden") == "hidden"
     assert safe_id("with spaces") == "with spaces"
+
+
+def test_linked_folders_are_followed_once(tmp_path: Path):
+    touch(tmp_path / "real" / "a.wav")
+    os.symlink(tmp_path / "real", tmp_path / "real" / "loop")       # a cycle must not be walked for ever
+    os.symlink(tmp_path / "real", tmp_path / "alias")
+    found = discover([tmp_path], EXTENSIONS)
+    assert [f.path for f in found.files] == [tmp_path / "real" / "a.wav"]

@@ -52,15 +52,19 @@ def wanted_id(path: Path, root: Path | None) -> str:
 
 
 def _walk(root: Path, extensions: set[str], found: Discovery) -> list[Path]:
-    """Audio files under `root` (hidden parts skipped); dangling links and unreadable folders are noted."""
-    paths = []
+    """Audio files under `root` (hidden parts skipped, linked folders followed once); dangling links and
+    unreadable folders are noted."""
+    paths, visited = [], set()
 
     def unreadable(exc: OSError) -> None:
         found.unreadable.append((Path(exc.filename or root), f"cannot read folder ({exc.strerror or exc}); "
                                                               f"its recordings were not processed"))
 
-    for folder, subfolders, names in os.walk(root, onerror=unreadable):
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+    for folder, subfolders, names in os.walk(root, onerror=unreadable, followlinks=True):
+        visited.add(os.path.realpath(folder))
+        subfolders[:] = sorted((d for d in subfolders if not d.startswith(".")
+                                and os.path.realpath(os.path.join(folder, d)) not in visited),
+                               key=lambda d: (os.path.islink(os.path.join(folder, d)), d))   # real folders first
         for name in names:
             path = Path(folder) / name
             if name.startswith(".") or path.suffix.lower() not in extensions:
