@@ -54,7 +54,8 @@ def wanted_id(path: Path, root: Path | None) -> str:
 def _walk(root: Path, extensions: set[str], found: Discovery) -> list[Path]:
     """Audio files under `root` (hidden parts skipped, linked folders followed once); dangling links and
     unreadable folders are noted."""
-    paths, visited = [], set()
+    paths: dict[str, Path] = {}      # real path -> the first path found to it (through real folders first)
+    visited = set()
 
     def unreadable(exc: OSError) -> None:
         found.unreadable.append((Path(exc.filename or root), f"cannot read folder ({exc.strerror or exc}); "
@@ -70,10 +71,10 @@ def _walk(root: Path, extensions: set[str], found: Discovery) -> list[Path]:
             if name.startswith(".") or path.suffix.lower() not in extensions:
                 continue
             if path.is_file():
-                paths.append(path)
+                paths.setdefault(os.path.realpath(path), path)
             elif path.is_symlink():
                 found.missing.append((InputFile(path, wanted_id(path, root)), _dangling(path)))
-    return sorted(paths)
+    return sorted(paths.values())
 
 
 def _dangling(path: Path) -> str:
