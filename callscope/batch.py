@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from time import perf_counter
@@ -76,13 +75,9 @@ class RunSummary:
         return EXIT_SOME_FAILED if self.failures else EXIT_OK
 
 
-@contextmanager
 def output_lock(out_dir: Path):
     """Only one run may write to an output folder at a time (OutputError otherwise)."""
-    with folder_lock(out_dir, "another callscope run is writing to this folder"):
-        for leftover in out_dir.glob(".*.tmp"):  # from a run that was killed mid-write
-            leftover.unlink()
-        yield
+    return folder_lock(out_dir, "another callscope run is writing to this folder")
 
 
 def _record(planned: Planned, run_id: str, config_hash: str, **fields) -> FileRecord:

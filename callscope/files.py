@@ -58,7 +58,8 @@ def output_problem(folder: Path, exc: OSError) -> str:
 
 @contextmanager
 def folder_lock(folder: Path, busy: str) -> Iterator[None]:
-    """Create `folder` and hold its lock file; another holder makes this an OutputError `folder: busy`."""
+    """Create `folder` and hold its lock file; another holder makes this an OutputError `folder: busy`.
+    Temporary files a killed holder left (`.*.tmp`, see `_atomic`) are removed once the lock is held."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handle = open(folder / LOCK_FILE, "w")
@@ -69,6 +70,8 @@ def folder_lock(folder: Path, busy: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise OutputError(f"{folder}: {busy}") from None
+        for leftover in folder.glob(".*.tmp"):
+            leftover.unlink()
         yield
 
 
