@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from callscope.manifest import Manifest  # noqa: E402
 from callscope.store import Store  # noqa: E402
 from callscope.store.rows import CALL_TABLES  # noqa: E402
+from tests.test_batch import comparable  # noqa: E402
 
 CALLS = ("parcel_late", "lost_card")
 PER_RUN = {"run_id", "processed_at"}        # columns that name the run or its time, not the analysis
@@ -82,17 +83,7 @@ def kill_at(process: subprocess.Popen, out: Path, phase: str, rng: random.Random
 
 def outcome(out: Path) -> dict:
     """What must not depend on kills: call files, store rows, manifest statuses, call pages."""
-    files = {}
-    for path in sorted(out.iterdir()):
-        if path.is_dir() or path.name.startswith(".") or path.name == "manifest.json" or ".duckdb" in path.name:
-            continue
-        text = path.read_text(encoding="utf-8")
-        if path.suffix == ".json":
-            data = json.loads(text)
-            data["processing"].pop("created_at")
-            data["processing"].pop("seconds")
-            text = json.dumps(data, sort_keys=True)
-        files[path.name] = text
+    files = comparable(out)
     with Store(out, read_only=True) as store:
         tables = {}
         for table in CALL_TABLES:
