@@ -403,3 +403,31 @@ def test_metadata_warnings_name_the_unused_columns(tmp_path):
     resolver = MetadataResolver(MetadataSettings(sidecar=str(path)))
     assert resolver.warnings == [f"{path}: line 1: column(s) 'agnet' not used (known: call_id, file, queue, agent, "
                                  f"team, customer_id, channel, call_time, datetime, date, time); misspelt?"]
+
+
+def test_ids_stay_with_recordings_moved_added_renamed_and_removed(batch, tmp_path, monkeypatch):
+    _, processed_out, _, processed_inputs, settings = batch
+    trap_models(monkeypatch)                        # every change below is handled without transcribing
+    inputs, out = tmp_path / "moved", tmp_path / "out"
+    shutil.copytree(processed_out, out)
+    processed_inputs.rename(inputs)                 # the whole folder moved: ids follow the content
+    try:
+        def again(*paths: Path):
+            summary = BatchRunner(settings, out, quiet()).run(list(paths))
+            assert summary.processed == 0
+            return Manifest.load(out).files
+
+        (inputs / "header_only.wav").unlink()       # removed (it fails only when decoded: it would be tried again)
+        (inputs / "good.mp3").write_bytes(b"ID3 not really")       # added beside good.wav, sorts first
+        records = again(inputs)
+        assert records[GOOD].status == "ok" and records[GOOD].path == str(inputs / f"{GOOD}.wav")
+        assert records["good-mp3"].status == "failed" and records[safe_id(LONG)].status == "ok"
+        (inputs / f"{GOOD}.wav").rename(inputs / "renamed.wav")
+        records = again(inputs)
+        assert "renamed" not in records and records[GOOD].path == str(inputs / "renamed.wav")
+        (inputs / "renamed.wav").unlink()
+        again(inputs)
+        with Store(out, read_only=True) as store:           # nothing leaves the store
+            assert store.scalar("SELECT count(*) FROM conversations WHERE call_id = 'good'") == 1
+    finally:
+        inputs.rename(processed_inputs)
