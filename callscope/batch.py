@@ -112,8 +112,7 @@ class BatchRunner:
             self.warn(warning)
         with private_files(self.settings.output.group_readable), output_lock(self.out_dir):
             return recovering(store_path(self.out_dir), lambda: self._run(found),
-                              lambda reason: self.warn(rebuild(self.out_dir, self.settings, self.warn)
-                                                       .line(store_path(self.out_dir), reason)))
+                              lambda reason: self.warn(rebuild(self.out_dir, self.settings, self.warn).line(reason)))
 
     def _run(self, found: Discovery) -> RunSummary:
         n_inputs = len(found.files) + len(found.missing)

@@ -43,7 +43,8 @@ class Rebuilt:
     topics_restored: int = 0
     unreadable: list[str] = field(default_factory=list)
 
-    def line(self, file: Path, reason: str) -> str:
+    def line(self, reason: str) -> str:
+        """One line: `reason`, then what was done."""
         aside = f"moved aside to {self.moved_to.name} and " if self.moved_to else ""
         lost = f"; {len(self.unreadable)} call(s) without a readable JSON left out" if self.unreadable else ""
         return f"{reason}: {aside}rebuilt from manifest.json and {self.calls} call JSON file(s){lost}"
@@ -116,7 +117,7 @@ def rebuild_store(out_dir: Path, settings: Settings, say: Callable[[str], None] 
     out_dir = Path(out_dir)
     with private_files(settings.output.group_readable), folder_lock(out_dir, BUSY):
         result = rebuild(out_dir, settings, say)
-    say(result.line(store_path(out_dir), reason or f"{store_path(out_dir)}: rebuilt on request"))
+    say(result.line(reason or f"{store_path(out_dir)}: rebuild requested"))
     return result
 
 

@@ -133,7 +133,7 @@ def test_rebuild_on_demand_keeps_the_old_file_and_says_what_is_missing(tmp_path,
     said = []
     result = rebuild_store(out, settings, said.append)
     assert result.calls == 119 and result.unreadable == [lost.stem] and result.moved_to.exists()
-    assert said == [f"{out / STORE_FILE}: rebuilt on request: moved aside to {result.moved_to.name} and rebuilt from "
+    assert said == [f"{out / STORE_FILE}: rebuild requested: moved aside to {result.moved_to.name} and rebuilt from "
                     f"manifest.json and 119 call JSON file(s); 1 call(s) without a readable JSON left out"]
     rebuilt = contents(out)
     assert rebuilt["runs"] == expected["runs"] and rebuilt["surveys"] == expected["surveys"]
