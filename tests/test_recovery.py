@@ -210,3 +210,26 @@ def test_the_first_failure_decides_not_the_aborted_transaction_after_it(tmp_path
     except duckdb.Error as exc:
         problem = store_error(file, exc)
     assert isinstance(problem, StoreDamaged) and "Could not read enough bytes" in str(problem)
+
+
+def export_all(out: Path, target: Path) -> list[Path]:
+    with Store(out, read_only=True) as store:
+        return store.export(target, "csv")
+
+
+@pytest.mark.parametrize("command", ["report", "export"])
+def test_report_and_export_on_a_damaged_store_say_it_in_one_line_or_rebuild_and_go_on(tmp_path, folder, command):
+    from callscope.reports import build_reports
+
+    original, settings = folder
+    out = tmp_path / "out"
+    shutil.copytree(original, out)
+    corrupt_blocks(out / STORE_FILE)
+    action = {"report": lambda: build_reports(out / STORE_FILE, out / "reports", settings),
+              "export": lambda: export_all(out, out / "export")}[command]
+    with pytest.raises(StoreDamaged) as raised:     # without recovery: one line, no traceback
+        action()
+    assert str(raised.value).startswith(f"{out / STORE_FILE}: the store is damaged (Corrupt database file")
+    said = []
+    written = with_store_recovery(out, settings, action, said.append)
+    assert len(said) == 1 and written and all(path.exists() for path in written)

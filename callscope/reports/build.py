@@ -7,6 +7,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
+import duckdb
+
 from callscope import __version__
 from callscope.config import Settings
 from callscope.files import atomic_write_text, folder_lock, private_files
@@ -19,6 +21,7 @@ from callscope.reports.listen import listen_context
 from callscope.reports.render import call_file, render
 from callscope.reports.selection import Filters, open_selection, rows
 from callscope.reports.timeline import timeline
+from callscope.store import store_error
 
 CALLS_DIR = "calls"
 REPORT_BUSY = "another callscope report is writing to this folder"
@@ -46,7 +49,10 @@ def build_reports(db_path: str | Path, out_dir: str | Path, settings: Settings, 
     """
     out = Path(out_dir)
     with private_files(settings.output.group_readable), folder_lock(out, REPORT_BUSY):
-        return _build(db_path, out, settings, filters, keep_pii, taxonomy, on_call_page)
+        try:
+            return _build(db_path, out, settings, filters, keep_pii, taxonomy, on_call_page)
+        except duckdb.Error as exc:     # a store that fails while being read: damaged, busy or unusable
+            raise store_error(Path(db_path), exc) from None
 
 
 def _build(db_path: str | Path, out: Path, settings: Settings, filters: Filters, keep_pii: bool,

@@ -256,7 +256,11 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         """Rows per table."""
-        return {table: self.scalar(f"SELECT count(*) FROM {table}") for table in TABLES}
+        try:
+            return {table: self.scalar(f"SELECT count(*) FROM {table}") for table in TABLES}
+        except duckdb.Error as exc:
+            self.close()
+            raise store_error(self.path, exc) from None
 
     def scalar(self, sql: str, params: list | None = None):
         """The single value a query returns (the result is read to its end, as DuckDB requires)."""
@@ -266,4 +270,8 @@ class Store:
         """Every table to `out_dir`/<table>.parquet or .csv, private files (0600, or 0640 when
         `group_readable`); returns the files written."""
         with private_files(group_readable):
-            return export_tables(self.con, TABLES, Path(out_dir), fmt)
+            try:
+                return export_tables(self.con, TABLES, Path(out_dir), fmt)
+            except duckdb.Error as exc:
+                self.close()
+                raise store_error(self.path, exc) from None
