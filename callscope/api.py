@@ -75,10 +75,11 @@ def build_reports(out: str | Path, to: str | Path | None = None, settings: Setti
     from callscope.reports import Filters, build_reports as write_reports
     from callscope.store import store_path
 
+    warnings = {"on_warning": lambda line: hook(hooks.WARNING, line)} if hook else {}   # else printed to stderr
     hook = hook or hooks.silent
     target = Path(to) if to is not None else Path(out) / REPORTS_DIR
     return write_reports(db or store_path(out), target, settings or load_settings(), filters or Filters(),
-                         keep_pii=keep_pii, taxonomy=taxonomy,
+                         keep_pii=keep_pii, taxonomy=taxonomy, **warnings,
                          on_call_page=lambda done, total: hook(hooks.REPORTS, None, total=total, completed=done))
 
 

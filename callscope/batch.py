@@ -10,47 +10,51 @@ The store (OUT/callscope.duckdb) mirrors the manifest's `ok` calls: a call is
 upserted (one transaction) after its files are written and before the manifest
 records it, so a killed run's call is simply processed again. At the start of
 each run, calls the manifest holds but the store lacks (a deleted or older
-store) are re-ingested from their JSON, and calls no longer `ok` are removed.
+store) are re-ingested from their JSON, and calls no longer `ok` are removed. A damaged
+store is moved aside and rebuilt (recovery.py) and the run goes on.
+
+Call ids are stable (Manifest.assign_ids); a missing input, a dangling link or an unreadable
+file is a failed entry (a recording analysed before keeps its analysis), an unreadable folder
+a failure of the run: the rest of the batch is processed. Files are created private
+(0600, folders 0700) unless `output.group_readable`.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from time import perf_counter
 from typing import Callable
 
 from callscope import hooks
 from callscope.config import Settings
-from callscope.conversation import Conversation
 from callscope.corpus import CorpusSummary, load_inputs, update_corpus
 from callscope.errors import EXIT_OK, EXIT_SOME_FAILED, CallscopeError, InputError
-from callscope.files import sha256_file
+from callscope.files import folder_lock, private_files, sha256_file
 from callscope.manifest import FileRecord, Manifest, RunRecord, now
 from callscope.metadata import CallMetadata, MetadataResolver
-from callscope.pipeline.audio import probe_duration
-from callscope.pipeline.ingest import InputFile, discover
+from callscope.pipeline.audio import probe
+from callscope.pipeline.ingest import Discovery, InputFile, discover
 from callscope.pipeline.loaded import processor_for
 from callscope.pipeline.process import CallProcessor
+from callscope.preflight import preflight
+from callscope.recovery import TOPICS_DIR, rebuild, recovering, reingest
 from callscope.reports import ReportSummary
-from callscope.store import Store
+from callscope.store import Store, store_path
 from callscope.writers import write_outputs
-
-REINGEST_BATCH = 200   # calls re-read from their JSON per store transaction
 
 
 @dataclass
 class Planned:
-    """An input with its content hash and header duration."""
+    """An input with its content hash and header duration, or why it cannot be read."""
 
     item: InputFile
-    sha256: str
-    size_bytes: int
-    duration: float
+    sha256: str = ""
+    size_bytes: int = 0
+    duration: float = 0.0
+    error: str | None = None
 
 
 @dataclass
@@ -80,18 +84,9 @@ class RunSummary:
         return EXIT_SOME_FAILED if self.failures or self.report_error else EXIT_OK
 
 
-@contextmanager
 def output_lock(out_dir: Path):
-    """Only one run may write to an output folder at a time."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with open(out_dir / ".callscope.lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise CallscopeError(f"{out_dir}: another callscope run is writing to this folder") from None
-        for leftover in out_dir.glob(".*.tmp"):  # from a run that was killed mid-write
-            leftover.unlink()
-        yield
+    """Only one run may write to an output folder at a time (OutputError otherwise)."""
+    return folder_lock(out_dir, "another callscope run is writing to this folder")
 
 
 def _record(planned: Planned, run_id: str, config_hash: str, **fields) -> FileRecord:
@@ -115,25 +110,45 @@ class BatchRunner:
         self.config_hash = settings.fingerprint()
         self.metadata = MetadataResolver(settings.metadata)
 
+    def warn(self, message: str) -> None:
+        """One warning line for the user."""
+        self.hook(hooks.WARNING, message)
+
     def run(self, inputs: list[Path]) -> RunSummary:
-        files = discover(inputs, self.settings.audio.extensions)
-        if not files:
-            raise CallscopeError(f"no audio files found in {', '.join(map(str, inputs))}")
-        with output_lock(self.out_dir), Store(self.out_dir) as self.store:
-            load_inputs(self.store, self.settings)
+        """Process `inputs` into the output folder. Settings and model names are checked first
+        (before any model loads); every input that cannot be processed is a failed entry."""
+        preflight(self.settings)
+        found = discover(inputs, self.settings.audio.extensions)
+        if not found.files:
+            problems = [reason for _, reason in found.missing] + [f"{p}: {r}" for p, r in found.unreadable]
+            raise CallscopeError(problems[0] if problems else f"no audio files found in {', '.join(map(str, inputs))}")
+        for warning in self.metadata.warnings:
+            self.warn(warning)
+        with private_files(self.settings.output.group_readable), output_lock(self.out_dir):
+            return recovering(store_path(self.out_dir), lambda: self._run(found),
+                              lambda reason: self.warn(rebuild(self.out_dir, self.settings, self.warn).line(reason)))
+
+    def _run(self, found: Discovery) -> RunSummary:
+        n_inputs = len(found.files) + len(found.missing)
+        with Store(self.out_dir) as self.store:
+            load_inputs(self.store, self.settings, self.warn)
             manifest = Manifest.load(self.out_dir)
-            run = RunRecord(run_id=f"{now().replace(':', '')}-{os.getpid()}", started_at=now(), inputs=len(files))
+            run = RunRecord(run_id=f"{now().replace(':', '')}-{os.getpid()}", started_at=now(), inputs=n_inputs,
+                            config_hash=self.config_hash)
             manifest.runs.append(run)
-            self.store.record_run(run.run_id, run.started_at, config_hash=self.config_hash, inputs=len(files))
+            self.store.record_run(run.run_id, run.started_at, config_hash=self.config_hash, inputs=n_inputs)
             summary = RunSummary(run_id=run.run_id, out=self.out_dir)
+            for folder, reason in found.unreadable:
+                summary.failures.append((str(folder), f"{folder}: {reason}"))
+                self.hook(hooks.FAILED, f"{folder}: {reason}")
             try:
-                todo, current = self._plan(files, manifest, run.run_id, summary)
+                todo, current = self._plan(found, manifest, run.run_id, summary)
                 todo += self._sync_store(manifest, todo, current, summary)
                 manifest.save(self.out_dir)
                 if todo:
                     self._process(todo, manifest, run.run_id, summary)
                 self.hook(hooks.CORPUS, None, total=1, completed=0)
-                summary.corpus = update_corpus(self.store, self.settings, self.out_dir / "topics")
+                summary.corpus = update_corpus(self.store, self.settings, self.out_dir / TOPICS_DIR)
                 self.hook(hooks.CORPUS, summary.corpus, total=1, completed=1)
             finally:
                 run.finished_at = now()
@@ -142,27 +157,44 @@ class BatchRunner:
                 run.exit_code = summary.exit_code
                 manifest.save(self.out_dir)
                 self.store.record_run(run.run_id, run.started_at, run.finished_at, self.config_hash,
-                                      len(files), summary.processed, len(summary.failures))
+                                      n_inputs, summary.processed, len(summary.failures))
         return summary
 
-    def _plan(self, files: list[InputFile], manifest: Manifest, run_id: str,
+    def _hash(self, found: Discovery) -> list[Planned]:
+        """Every input with its hash, or its error; call ids made final by the manifest."""
+        hashed = [Planned(item, error=reason) for item, reason in found.missing]
+        for done, item in enumerate(found.files, start=1):
+            self.hook(hooks.CHECKING, item.path, total=len(found.files), completed=done)
+            try:
+                planned = Planned(item, sha256_file(item.path), item.path.stat().st_size)
+            except OSError as exc:
+                hashed.append(Planned(item, error=f"{item.path}: cannot read ({exc.strerror or exc})"))
+                continue
+            try:
+                planned.duration = probe(item.path)
+            except (InputError, OSError) as exc:     # not audio: fails here, before any model loads
+                planned.error = str(exc) if isinstance(exc, InputError) else f"{item.path}: {exc}"
+            hashed.append(planned)
+        return hashed
+
+    def _plan(self, found: Discovery, manifest: Manifest, run_id: str,
               summary: RunSummary) -> tuple[list[Planned], dict[str, Planned]]:
         """Hash inputs; record unreadable ones and duplicates; return what needs processing, and the skipped."""
         todo: list[Planned] = []
         current: dict[str, Planned] = {}
         first_of: dict[str, str] = {}
-        for done, item in enumerate(files, start=1):
-            self.hook(hooks.CHECKING, item.path, total=len(files), completed=done)
-            try:
-                planned = Planned(item, sha256_file(item.path), item.path.stat().st_size, probe_duration(item.path))
-            except OSError as exc:
-                self._fail(manifest, Planned(item, "", 0, 0.0), run_id, summary,
-                           f"{item.path}: cannot read ({exc.strerror or exc})")
+        hashed = self._hash(found)
+        ids = manifest.assign_ids([(p.item.path, p.item.call_id, p.sha256) for p in hashed])
+        for planned, call_id in zip(hashed, ids):
+            planned.item = item = replace(planned.item, call_id=call_id)
+            if planned.error:      # an unreadable file keeps an earlier analysis; a changed one that is not audio does not
+                self._fail(manifest, planned, run_id, summary, planned.error, keep_analysis=not planned.sha256)
                 continue
             owner = first_of.get(planned.sha256) or manifest.owner_of(planned.sha256, item.call_id)
             if manifest.is_current(item.call_id, planned.sha256, self.config_hash, self.out_dir):
                 summary.skipped += 1
                 current[item.call_id] = planned
+                manifest.files[item.call_id].path = str(item.path)     # a moved recording
             elif owner:
                 summary.duplicates += 1
                 manifest.files[item.call_id] = _record(planned, run_id, self.config_hash,
@@ -173,11 +205,7 @@ class BatchRunner:
         return todo, current
 
     def _call_metadata(self, call_id: str, path: str | Path) -> CallMetadata:
-        try:
-            return self.metadata.resolve(call_id, path)
-        except InputError as exc:
-            self.hook(hooks.WARNING, f"{exc}; file name ignored for metadata")
-            return self.metadata.resolve(call_id, path, patterns=False)
+        return self.metadata.lenient(call_id, path, self.warn)
 
     def _sync_store(self, manifest: Manifest, todo: list[Planned], current: dict[str, Planned],
                     summary: RunSummary) -> list[Planned]:
@@ -193,26 +221,15 @@ class BatchRunner:
         stored = self.store.stored_calls()
         self.store.delete(call_id for call_id in stored if call_id not in ok)
         again: list[Planned] = []
-        by_run: dict[str, list[tuple[Conversation, CallMetadata]]] = {}
-        for call_id, record in ok.items():
-            if call_id in pending or stored.get(call_id) == record.sha256:
-                continue
-            try:
-                conversation = Conversation.model_validate_json((self.out_dir / f"{call_id}.json").read_bytes())
-            except (OSError, ValueError):
-                if call_id in current:
-                    again.append(current[call_id])
-                    summary.skipped -= 1
-                else:
-                    self.hook(hooks.WARNING, f"{record.path}: not in the store and no readable {call_id}.json "
-                                             "to add it from; process it again to add it")
-                continue
-            batch = by_run.setdefault(record.run_id, [])
-            batch.append((conversation, self._call_metadata(call_id, record.path)))
-            if len(batch) == REINGEST_BATCH:
-                summary.reingested += self.store.upsert_many(by_run.pop(record.run_id), record.run_id)
-        for run_id, batch in by_run.items():
-            summary.reingested += self.store.upsert_many(batch, run_id)
+        missing = [r for call_id, r in ok.items() if call_id not in pending and stored.get(call_id) != r.sha256]
+        summary.reingested, unreadable = reingest(self.store, self.out_dir, missing, self._call_metadata)
+        for record in unreadable:
+            if record.id in current:
+                again.append(current[record.id])
+                summary.skipped -= 1
+            else:
+                self.warn(f"{record.path}: not in the store and no readable {record.id}.json to add it from; "
+                          f"process it again to add it")
         if summary.reingested:
             self.hook(hooks.INFO, f"{summary.reingested} call(s) added to the store from their JSON")
         self._refresh_metadata({call_id: record.path for call_id, record in ok.items()
@@ -221,19 +238,22 @@ class BatchRunner:
 
     def _refresh_metadata(self, paths: dict[str, str]) -> None:
         """Stored calls get what the sidecar and file names say now (values no longer given are kept)."""
-        explicit = {}
-        for call_id, path in paths.items():
-            try:
-                explicit[call_id] = self.metadata.explicit(call_id, path)
-            except InputError:
-                explicit[call_id] = self.metadata.explicit(call_id, path, patterns=False)
-        self.store.update_metadata(explicit)
+        quiet = lambda _: None  # noqa: E731  (said when the call was processed)
+        self.store.update_metadata({call_id: self.metadata.lenient(call_id, path, quiet, explicit=True)
+                                    for call_id, path in paths.items()})
 
-    def _fail(self, manifest: Manifest, planned: Planned, run_id: str, summary: RunSummary, error: str) -> None:
-        summary.failures.append((planned.item.call_id, error))
-        self.store.delete([planned.item.call_id])
-        manifest.files[planned.item.call_id] = _record(planned, run_id, self.config_hash, status="failed", error=error)
+    def _fail(self, manifest: Manifest, planned: Planned, run_id: str, summary: RunSummary, error: str,
+              keep_analysis: bool = False) -> None:
+        """Record a failed input. With `keep_analysis` (the file is missing or unreadable, not changed), a
+        recording analysed before keeps its record and its calls in the store."""
+        call_id = planned.item.call_id
+        summary.failures.append((call_id, error))
         self.hook(hooks.FAILED, error)
+        previous = manifest.files.get(call_id)
+        if keep_analysis and previous is not None and previous.status == "ok":
+            return
+        self.store.delete([call_id])
+        manifest.files[call_id] = _record(planned, run_id, self.config_hash, status="failed", error=error)
 
     def _work(self, processor: CallProcessor, planned: Planned):
         conversation = processor.process(planned.item, planned.sha256)

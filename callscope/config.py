@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from callscope.conversation import SCHEMA_VERSION, Family, Polarity, Role, SignalKind
 from callscope.errors import ConfigError
+from callscope.files import decode_text
 
 CONFIGS = resources.files("callscope") / "configs"   # package data: a folder on disk (callscope is not zip-safe)
 DEFAULT_CONFIG = CONFIGS / "default.yaml"
@@ -166,6 +167,7 @@ class OutputSettings(_Strict):
     formats: list[OutputFormat] = ["json", "txt", "srt", "vtt", "rttm"]
     max_cue_seconds: float = Field(6.0, gt=0)
     max_cue_chars: int = Field(84, ge=10)
+    group_readable: bool = False     # outputs 0640 and folders 0750 for a team group, not 0600/0700
 
 
 class RunSettings(_Strict):
@@ -336,7 +338,8 @@ class Settings(_Strict):
 
     def fingerprint(self) -> str:
         """Hash of everything that changes a call's outputs (jobs excluded)."""
-        payload = self.model_dump(mode="json", exclude={"run", "reports", "actions", "metadata", "corpus", "topics"})
+        unused = {"run", "reports", "actions", "metadata", "corpus", "topics"}
+        payload = self.model_dump(mode="json", exclude={**dict.fromkeys(unused, True), "output": {"group_readable"}})
         payload["schema_version"] = SCHEMA_VERSION
         taxonomy = self.enrich.taxonomy_path()
         payload["taxonomy_sha256"] = hashlib.sha256(taxonomy.read_bytes()).hexdigest() if taxonomy.is_file() else None
@@ -346,9 +349,15 @@ class Settings(_Strict):
 def read_yaml(path: Path, kind: str = "config file") -> object:
     """Parsed YAML; a missing file or bad syntax is a one-line ConfigError naming the file."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(decode_text(path.read_bytes(), windows=False))
     except FileNotFoundError:
         raise ConfigError(f"{path}: {kind} not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: {kind} expected, found a folder") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the {kind} ({exc.strerror or exc})") from None
+    except UnicodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""

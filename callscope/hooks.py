@@ -50,3 +50,19 @@ class BatchProgress:
     def speed(self) -> float:
         """Audio seconds per wall-clock second."""
         return self.audio_seconds / self.wall_seconds if self.wall_seconds else 0.0
+
+
+class Messages:
+    """A hook that keeps the one-line messages (warnings, failures, notes) and ignores progress."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+
+    def __call__(self, step: str, artefact: object = None, *, total: float | None = None,
+                 completed: float | None = None) -> None:
+        if step in (WARNING, FAILED, INFO):
+            self.lines.append(str(artefact))
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)

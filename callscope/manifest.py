@@ -1,17 +1,19 @@
-"""The run manifest (`<out>/manifest.json`): every input, its content hash, status and error.
+"""The run manifest (`<out>/manifest.json`): every input, its call id, content hash, status and error.
 
 It is rewritten atomically after each call, so a run killed at any moment
-leaves a manifest that matches the output files on disk.
+leaves a manifest that matches the output files on disk. It also keeps call ids
+stable: an id once given to a recording stays with it (`assign_ids`).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from callscope.errors import CallscopeError
 from callscope.files import atomic_write_text
@@ -20,6 +22,8 @@ MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = "1"
 
 Status = Literal["ok", "failed", "duplicate"]
+# Names of what else lives in an output folder: no call may take them (case ignored).
+RESERVED_IDS = frozenset({"manifest", "callscope", "reports", "topics", "export", "actions", "deliveries"})
 
 
 def now() -> str:
@@ -57,10 +61,13 @@ class RunRecord(BaseModel):
     failed: int = 0
     duplicates: int = 0
     exit_code: int | None = None
+    config_hash: str | None = None
 
 
 class Manifest(BaseModel):
     """Everything known about an output folder."""
+
+    model_config = ConfigDict(extra="forbid")
 
     schema_version: str = MANIFEST_VERSION
     files: dict[str, FileRecord] = Field(default_factory=dict)
@@ -72,7 +79,14 @@ class Manifest(BaseModel):
         if not path.exists():
             return cls()
         try:
-            return cls.model_validate(json.loads(path.read_text(encoding="utf-8")))
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CallscopeError(f"{path}: unreadable manifest ({str(exc).splitlines()[0]}); "
+                                 f"move it aside to start afresh") from None
+        if not isinstance(data, dict) or "files" not in data or "runs" not in data:
+            raise CallscopeError(f"{path}: not a callscope manifest (no files and runs); move it aside to start afresh")
+        try:
+            return cls.model_validate(data)
         except (ValueError, TypeError) as exc:
             raise CallscopeError(f"{path}: unreadable manifest ({str(exc).splitlines()[0]}); move it aside to start afresh") from None
 
@@ -90,9 +104,50 @@ class Manifest(BaseModel):
             and all((out_dir / name).exists() for name in record.outputs)
         )
 
+    def assign_ids(self, wanted: list[tuple[Path, str, str]]) -> list[str]:
+        """Final call ids for (path, wanted id, sha256 or "") inputs, in order.
+
+        A path the manifest knows keeps its id; content the manifest knows under a path that no
+        longer exists (a moved or renamed recording) keeps that id; anything else gets the wanted
+        id, else `<id>-<extension>`, else `<id>-2`..., never an id the manifest already holds nor
+        a reserved name (manifest, callscope, reports...).
+        """
+        ids: list[str | None] = [None] * len(wanted)
+        by_path = {_where(r.path): r.id for r in self.files.values() if not _reserved(r.id)}
+        for i, (path, _, _) in enumerate(wanted):
+            ids[i] = by_path.get(_where(path))
+        taken = {i for i in ids if i}
+        moved: dict[str, list[str]] = {}
+        for record in sorted(self.files.values(), key=lambda r: r.status != "ok"):
+            if record.sha256 and record.id not in taken and not _reserved(record.id) and not Path(record.path).exists():
+                moved.setdefault(record.sha256, []).append(record.id)
+        for i, (_, _, sha256) in enumerate(wanted):
+            if ids[i] is None and moved.get(sha256):
+                ids[i] = moved[sha256].pop(0)
+                taken.add(ids[i])
+        used = set(self.files) | taken
+        for i, (path, base, _) in enumerate(wanted):
+            if ids[i] is None:
+                candidate, n = base, 2
+                if candidate in used or _reserved(candidate):
+                    candidate = f"{base}-{path.suffix.lstrip('.').lower() or 'audio'}"
+                while candidate in used or _reserved(candidate):
+                    candidate, n = f"{base}-{n}", n + 1
+                ids[i] = candidate
+                used.add(candidate)
+        return ids
+
     def owner_of(self, sha256: str, call_id: str) -> str | None:
         """Another call id already processed with this exact content, if any."""
         for record in self.files.values():
             if record.sha256 == sha256 and record.id != call_id and record.status == "ok":
                 return record.id
         return None
+
+
+def _where(path: str | Path) -> str:
+    return os.path.abspath(path)
+
+
+def _reserved(call_id: str) -> bool:
+    return call_id.lower() in RESERVED_IDS

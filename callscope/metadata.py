@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, time
 from pathlib import Path
+from typing import Callable
 
 from callscope.config import MetadataSettings
 from callscope.csvrows import csv_rows
@@ -20,6 +21,7 @@ from callscope.errors import ConfigError, InputError
 FIELDS = ("queue", "agent", "team", "customer_id", "channel")
 TIME_KEYS = ("call_time", "datetime", "date", "time")
 GROUPS = frozenset(FIELDS + TIME_KEYS)
+KEYS = ("call_id", "file")
 
 
 @dataclass(frozen=True)
@@ -70,19 +72,20 @@ def _metadata(values: dict[str, str]) -> CallMetadata:
     return CallMetadata(call_time=parse_time(clean), **{k: clean.get(k) for k in FIELDS})
 
 
-def read_sidecar(path: Path) -> dict[str, CallMetadata]:
+def read_sidecar(path: Path, warn: Callable[[str], None] | None = None) -> dict[str, CallMetadata]:
     """Rows of a metadata CSV keyed by `call_id` and/or `file` (name or path as written).
 
     Any problem is a one-line ConfigError naming the file and the line: the run cannot start.
+    Columns it does not use (often misspelt) are passed to `warn`.
     """
     rows: dict[str, CallMetadata] = {}
     try:
-        for line, values in csv_rows(path, one_of=("call_id", "file")):
+        for line, values in csv_rows(path, one_of=KEYS, known=(*KEYS, *FIELDS, *TIME_KEYS), warn=warn):
             try:
                 meta = _metadata(values)
             except ValueError as exc:
                 raise ConfigError(f"metadata file {path}: line {line}: {exc}") from None
-            for key in ("call_id", "file"):
+            for key in KEYS:
                 if values.get(key):
                     rows[values[key]] = meta
     except InputError as exc:
@@ -91,12 +94,14 @@ def read_sidecar(path: Path) -> dict[str, CallMetadata]:
 
 
 class MetadataResolver:
-    """Metadata for each call from the configured sidecar, filename patterns and file time."""
+    """Metadata for each call from the configured sidecar, filename patterns and file time;
+    `warnings` holds what was odd in the sidecar (unused columns)."""
 
     def __init__(self, settings: MetadataSettings):
         self.settings = settings
         self.patterns = [re.compile(p) for p in settings.filename_patterns]
-        self.sidecar = read_sidecar(Path(settings.sidecar)) if settings.sidecar else {}
+        self.warnings: list[str] = []
+        self.sidecar = read_sidecar(Path(settings.sidecar), self.warnings.append) if settings.sidecar else {}
 
     def from_filename(self, path: Path) -> CallMetadata:
         """Named groups of the first pattern found in the file name (without extension)."""
@@ -118,6 +123,15 @@ class MetadataResolver:
         path = Path(path)
         row = self.sidecar.get(call_id) or self.sidecar.get(str(path)) or self.sidecar.get(path.name) or CallMetadata()
         return row.filled_from(self.from_filename(path)) if patterns else row
+
+    def lenient(self, call_id: str, path: str | Path, warn: Callable[[str], None], explicit: bool = False) -> CallMetadata:
+        """`resolve` (or `explicit`), the file name passed over (and `warn` told) when its date is unreadable."""
+        read = self.explicit if explicit else self.resolve
+        try:
+            return read(call_id, path)
+        except InputError as exc:
+            warn(f"{exc}; file name ignored for metadata")
+            return read(call_id, path, patterns=False)
 
     def resolve(self, call_id: str, path: str | Path, patterns: bool = True) -> CallMetadata:
         """`explicit` metadata, the call time falling back to the file's modification time."""

@@ -154,13 +154,25 @@ def resolve(name: str) -> str:
         if model.parts:
             return str(_materialise(model))
         return str(verify_files(model.package_dir(model.packages[0]) / "model", model.files, name))
+    check(name)
+    path = Path(name).expanduser()
+    return str(path.resolve()) if path.exists() else name
+
+
+def check(name: str) -> None:
+    """Fail fast (no hashing, no loading) when `name` cannot be a usable model: an unknown name, a
+    bundled model whose packages are missing, or a directory without model.bin."""
+    if name in BUNDLED:
+        for package in BUNDLED[name].packages:
+            BUNDLED[name].package_dir(package)
+        return
     path = Path(name).expanduser()
     if path.exists():
         if not (path / "model.bin").is_file():
             raise ModelError(f"model '{name}': {path} is not a CTranslate2 model directory (no model.bin)")
-        return str(path.resolve())
+        return
     if "/" in name or name.startswith((".", "~")):
-        return name
+        return
     known = ", ".join(sorted(BUNDLED))
     raise ModelError(f"model '{name}': unknown name; use one of {known}, a CTranslate2 directory, or a hub id like org/name")
 

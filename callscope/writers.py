@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,10 +84,16 @@ def to_vtt(conversation: Conversation, settings: OutputSettings) -> str:
     return "\n".join(blocks)
 
 
+def rttm_field(text: str) -> str:
+    """A value for one RTTM field: fields are split on whitespace, so any run of it becomes `_`."""
+    return re.sub(r"\s+", "_", text.strip()) or "_"
+
+
 def to_rttm(conversation: Conversation) -> str:
-    """Speaker turns as RTTM (NIST), one SPEAKER line per turn."""
+    """Speaker turns as RTTM (NIST), one SPEAKER line per turn (the uri is the call id, whitespace as `_`)."""
+    uri = rttm_field(conversation.id)
     return "".join(
-        f"SPEAKER {conversation.id} 1 {t.start:.3f} {t.end - t.start:.3f} <NA> <NA> {t.speaker} <NA> <NA>\n"
+        f"SPEAKER {uri} 1 {t.start:.3f} {t.end - t.start:.3f} <NA> <NA> {rttm_field(t.speaker)} <NA> <NA>\n"
         for t in sorted(conversation.turns, key=lambda t: t.start))
 
 

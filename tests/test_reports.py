@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from callscope.cli import app
 from callscope.config import Settings
 from callscope.corpus import update_corpus
-from callscope.errors import InputError
+from callscope.errors import OutputError
 from callscope.metadata import CallMetadata
 from callscope.reports import Filters, build_reports
 from callscope.reports.browser import check_pages, chromium
@@ -182,7 +182,7 @@ def test_a_store_being_written_is_a_clear_error(store, tmp_path):
                                "print('locked', flush=True); time.sleep(60)", str(store)], stdout=subprocess.PIPE, text=True)
     try:
         assert writer.stdout.readline().strip() == "locked"
-        with pytest.raises(InputError, match=r"callscope.duckdb: cannot read the callscope store \(another process"):
+        with pytest.raises(OutputError, match=r"callscope.duckdb: another process is using it"):
             build_reports(store, tmp_path, Settings())
     finally:
         writer.kill()

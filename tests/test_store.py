@@ -290,7 +290,7 @@ def test_a_missing_store_or_one_held_by_a_writer_is_a_one_line_error(tmp_path):
         assert holder.stdout.readline().strip() == "open"
         with pytest.raises(CallscopeError) as raised:
             Store(tmp_path, read_only=True)
-        assert "another process is writing to it" in str(raised.value) and "\n" not in str(raised.value)
+        assert "another process is using it" in str(raised.value) and "\n" not in str(raised.value)
     finally:
         holder.kill()
         holder.wait()
@@ -338,15 +338,17 @@ def test_store_after_sigkill_and_rerun_matches_a_clean_run(tmp_path, short_clips
     expected = per_call_counts(clean)
     assert expected["conversations"] == 3 and expected["utterances"] > 0
 
+    inputs = tmp_path / "in"                      # a copy, so that one recording can be broken in place below
+    shutil.copytree(short_clips, inputs)
     out = tmp_path / "killed"
-    process = run_cli(short_clips, out)
+    process = run_cli(inputs, out)
     deadline = time.time() + 300
     while time.time() < deadline and not list(out.glob("*.vtt")):
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert 0 < len(list(out.glob("*.vtt"))) < 3
-    restarted = run_cli(short_clips, out)
+    restarted = run_cli(inputs, out)
     _, stderr = restarted.communicate()
     assert restarted.returncode == 0, stderr
     assert per_call_counts(out) == expected
@@ -356,7 +358,7 @@ def test_store_after_sigkill_and_rerun_matches_a_clean_run(tmp_path, short_clips
         assert store.scalar("SELECT count(*) FROM conversations WHERE call_time IS NULL") == 0
 
     (out / "callscope.duckdb").unlink()           # a lost store is rebuilt from the calls' JSON
-    again = run_here(short_clips, out)
+    again = run_here(inputs, out)
     assert again.exit_code == 0, again.output
     assert "0 processed, 3 unchanged" in again.stderr
     assert per_call_counts(out) == expected
@@ -366,7 +368,7 @@ def test_store_after_sigkill_and_rerun_matches_a_clean_run(tmp_path, short_clips
     sidecar.write_text("file,date,queue,customer_id\nlost_card.wav,2026-11-20,cards,C42\n")
     config = tmp_path / "my.yaml"
     config.write_text(f"metadata:\n  sidecar: {sidecar}\n  filename_patterns: ['^(?P<queue>[a-z]+)_(?P<agent>[a-z]+)$']\n")
-    later = run_here(short_clips, out, "--config", str(config))
+    later = run_here(inputs, out, "--config", str(config))
     assert later.exit_code == 0 and "0 processed, 3 unchanged" in later.stderr, later.output
     with Store(out, read_only=True) as store:
         rows = store.con.execute("SELECT call_id, call_date, queue, agent, customer_id FROM conversations "
@@ -374,10 +376,8 @@ def test_store_after_sigkill_and_rerun_matches_a_clean_run(tmp_path, short_clips
     assert rows[1] == ("lost_card", date(2026, 11, 20), "cards", "card", "C42")   # sidecar first, then file name
     assert rows[0][2:] == ("cancel", "threat", None) and rows[2][2:] == ("parcel", "late", None)
 
-    broken = tmp_path / "broken"                  # a call that now fails leaves the store with the manifest
-    shutil.copytree(short_clips, broken)
-    (broken / "lost_card.wav").write_text("not audio any more\n" * 40)
-    failed = run_here(broken, out)
+    (inputs / "lost_card.wav").write_text("not audio any more\n" * 40)   # now fails: leaves the store with the manifest
+    failed = run_here(inputs, out)
     assert failed.exit_code == 1 and "lost_card.wav: not a readable audio file" in failed.stderr
     with Store(out, read_only=True) as store:
         assert sorted(row[0] for row in store.con.execute("SELECT call_id FROM conversations").fetchall()) == [

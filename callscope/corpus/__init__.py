@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from callscope.config import Settings
 from callscope.corpus.repeats import link_repeats
@@ -27,13 +28,14 @@ class CorpusSummary:
     topics: TopicUpdate | None = None
 
 
-def load_inputs(store: Store, settings: Settings) -> dict[str, int]:
-    """Load `corpus.surveys` and `corpus.events` when configured; returns rows read per file kind."""
+def load_inputs(store: Store, settings: Settings, warn: Callable[[str], None] | None = None) -> dict[str, int]:
+    """Load `corpus.surveys` and `corpus.events` when configured; returns rows read per file kind.
+    Columns the files hold but nothing uses are passed to `warn`."""
     loaded = {}
     if settings.corpus.surveys:
-        loaded["surveys"] = store.load_surveys(Path(settings.corpus.surveys))
+        loaded["surveys"] = store.load_surveys(Path(settings.corpus.surveys), warn)
     if settings.corpus.events:
-        loaded["events"] = store.load_events(Path(settings.corpus.events))
+        loaded["events"] = store.load_events(Path(settings.corpus.events), warn)
     return loaded
 
 

@@ -81,7 +81,7 @@ def raw_predictions(store: Store) -> pd.DataFrame:
         FROM conversations c LEFT JOIN closing USING (call_id) LEFT JOIN kinds USING (call_id)
         ORDER BY c.call_id""").fetchall()
     return pd.DataFrame({
-        "call_id": [row[0] for row in rows],
+        "call_id": pd.Series([row[0] for row in rows], dtype=object),
         "raw": pd.Series([raw_csat(score, end, trajectory, closing, set(kinds), repeat, family)
                           for _, score, end, trajectory, closing, kinds, repeat, family in rows], dtype=float)})
 
@@ -89,6 +89,7 @@ def raw_predictions(store: Store) -> pd.DataFrame:
 def _surveyed(store: Store, raw: pd.DataFrame) -> pd.DataFrame:
     """Surveyed stored calls with their target score: CSAT, else NPS mapped to 1..5 (1 + 0.4 * NPS)."""
     surveys = store.con.execute("SELECT call_id, csat, nps FROM surveys ORDER BY call_id").df()
+    surveys["call_id"] = surveys["call_id"].astype(object)     # an empty table's column would be float64
     merged = raw.dropna(subset=["raw"]).merge(surveys, on="call_id")
     merged["target"] = merged["csat"].where(merged["csat"].notna(), 1 + 0.4 * merged["nps"])
     return merged

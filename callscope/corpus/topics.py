@@ -33,6 +33,7 @@ from callscope.nlp.embeddings import unit, unit_embeddings
 from callscope.redact import redact_text
 
 STATE_FILE = "topics.json"
+ASSIGNMENTS_FILE = "assignments.json"   # call_id -> topic_id, so a rebuilt store gets its calls' topics back
 STATE_FORMAT = 1
 OUTLIER = -1
 LABEL_WORDS = 3          # keywords shown in a topic's label
@@ -382,9 +383,34 @@ def update_topics(con, model_dir: Path, settings: TopicSettings, run_id: str | N
     result = model.update(documents, embedder.encode([d.text for d in documents]), settings, embedder, run_id)
     model.save(model_dir)
     _write_store(con, model, {d.key: t for d, t in zip(documents, result.topic_ids)} | dict.fromkeys(empty, OUTLIER))
+    save_assignments(con, model_dir)
     note = None if model.topics else f"no topic found among {len(documents)} calls"
     return TopicUpdate(len(documents), result.assigned, result.new_topics, result.outliers, len(model.topics),
                        embedder_name, note)
+
+
+def save_assignments(con, model_dir: Path) -> None:
+    """Every stored call's topic id into `model_dir`/assignments.json (written after the store)."""
+    rows = con.execute("SELECT call_id, topic_id FROM conversations WHERE topic_id IS NOT NULL ORDER BY call_id")
+    atomic_write_text(Path(model_dir) / ASSIGNMENTS_FILE, json.dumps(dict(rows.fetchall()), ensure_ascii=False) + "\n")
+
+
+def restore_topics(con, model_dir: Path) -> int:
+    """Give the store's calls the topic ids saved in `model_dir` and rewrite the topics table from
+    the saved state (a rebuilt store); returns the calls given a topic id. Calls without a saved id
+    stay NULL: the next run models them."""
+    model = TopicModel.load(Path(model_dir))
+    path = Path(model_dir) / ASSIGNMENTS_FILE
+    if model is None or not path.is_file():
+        return 0
+    try:
+        saved = {str(k): int(v) for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
+    except (ValueError, AttributeError) as exc:
+        raise CallscopeError(f"{path}: not a valid topic assignment file ({exc})") from None
+    stored = {row[0] for row in con.execute("SELECT call_id FROM conversations").fetchall()}
+    assignment = {call_id: topic for call_id, topic in saved.items() if call_id in stored}
+    _write_store(con, model, assignment)
+    return len(assignment)
 
 
 def _write_store(con, model: TopicModel, assignment: dict[str, int]) -> None:

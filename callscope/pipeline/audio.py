@@ -37,15 +37,22 @@ def _header_duration(container: av.container.InputContainer, stream: av.audio.st
     return None
 
 
-def probe_duration(path: Path) -> float:
-    """Duration from the container header (no decoding); 0.0 when unknown or unreadable."""
+def probe(path: Path) -> float:
+    """Duration from the container header (0.0 when unknown), without decoding; InputError, with the
+    reasons `load_audio` gives, when the file is empty, not audio, or has no audio stream."""
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: empty file (0 bytes)")
     try:
         with av.open(str(path), metadata_errors="ignore") as container:
             if not container.streams.audio:
-                return 0.0
+                raise InputError(f"{path}: no audio stream in this file")
             return _header_duration(container, container.streams.audio[0]) or 0.0
-    except (av.error.FFmpegError, OSError):
-        return 0.0
+    except av.error.FFmpegError as exc:
+        raise InputError(f"{path}: not a readable audio file ({_reason(exc)})") from None
+
+
+def _reason(exc: av.error.FFmpegError) -> str:
+    return getattr(exc, "strerror", None) or str(exc)
 
 
 def riff_shortfall(path: Path, size: int) -> int:
@@ -107,8 +114,7 @@ def load_audio(path: Path, sha256: str, fake_stereo_correlation: float = 0.98) -
     try:
         samples, facts, bad_packets = _decode(path)
     except av.error.FFmpegError as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise InputError(f"{path}: not a readable audio file ({reason})") from None
+        raise InputError(f"{path}: not a readable audio file ({_reason(exc)})") from None
     if samples.shape[1] == 0:
         raise InputError(f"{path}: no audio could be decoded (truncated or corrupt file)")
     duration = samples.shape[1] / SAMPLE_RATE

@@ -9,6 +9,7 @@ from typing import Callable
 from callscope import __version__
 from callscope.config import Settings
 from callscope.conversation import Conversation, Processing, Segment, Speaker, Track, Turn
+from callscope.preflight import preflight
 from callscope.manifest import now
 from callscope.nlp.role_words import RoleByWords, role_examples
 from callscope.pipeline.align import (build_utterances, find_overtalk, label_words, label_words_by_turns,
@@ -35,6 +36,7 @@ class CallProcessor:
     """
 
     def __init__(self, settings: Settings, jobs: int = 1):
+        preflight(settings)
         self.settings = settings
         self.enricher = Enricher(settings.enrich) if settings.enrich.enabled else None
         # Read now, so a bad examples file stops the run before any call; the head is learnt when first needed.

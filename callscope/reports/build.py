@@ -8,9 +8,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
+import duckdb
+
 from callscope import __version__
 from callscope.config import Settings
-from callscope.files import atomic_write_text
+from callscope.files import atomic_write_text, folder_lock, private_files
 from callscope.nlp.taxonomy import load_taxonomy
 from callscope.reports.actions import ACTIONS_FILE, find_actions, write_csv
 from callscope.reports.callpage import call_contexts
@@ -21,8 +23,10 @@ from callscope.reports.render import call_file, render
 from callscope.reports.selection import Filters, open_selection, rows
 from callscope.reports.timeline import timeline
 from callscope.reports.webhook import DELIVERIES_FILE, DeliverySummary, deliver, print_warning
+from callscope.store import store_error
 
 CALLS_DIR = "calls"
+REPORT_BUSY = "another callscope report is writing to this folder"
 
 
 @dataclass
@@ -34,6 +38,11 @@ class ReportSummary:
     call_pages: list[Path]      # calls/<id>.html
     actions_csv: Path
     actions: int
+
+    @property
+    def files(self) -> list[Path]:
+        """Every file written: the pages, the call pages and actions.csv."""
+        return [*self.pages, *self.call_pages, self.actions_csv]
 
 
 def _meta(con, filters: Filters, keep_pii: bool, root: str = "") -> dict:
@@ -54,9 +63,20 @@ def build_reports(db_path: str | Path, out_dir: str | Path, settings: Settings, 
     the config's `enrich.taxonomy`). Text is redacted unless `keep_pii`; when
     `settings.actions.webhook.url` is set, new actions are POSTed and recorded in
     deliveries.jsonl; a delivery problem never stops the reports, it is one line to
-    `on_warning`. `on_call_page(done, total)` reports progress.
+    `on_warning`. `on_call_page(done, total)` reports progress. One report at a time per
+    folder (OutputError otherwise); files are private unless `output.group_readable`.
     """
     out = Path(out_dir)
+    with private_files(settings.output.group_readable), folder_lock(out, REPORT_BUSY):
+        try:
+            return _build(db_path, out, settings, filters, keep_pii, taxonomy, on_call_page, on_warning)
+        except duckdb.Error as exc:     # a store that fails while being read: damaged, busy or unusable
+            raise store_error(Path(db_path), exc) from None
+
+
+def _build(db_path: str | Path, out: Path, settings: Settings, filters: Filters, keep_pii: bool,
+           taxonomy: str | Path | None, on_call_page: Callable[[int, int], None] | None,
+           on_warning: Callable[[str], None]) -> ReportSummary:
     con = open_selection(Path(db_path), filters, keep_pii)
     try:
         meta = _meta(con, filters, keep_pii)

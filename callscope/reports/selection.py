@@ -16,6 +16,7 @@ import duckdb
 
 from callscope.errors import InputError
 from callscope.redact import redact_text
+from callscope.store import store_error
 
 CALL_TABLES = ("utterances", "reasons", "aspects", "signals", "metrics", "surveys")
 TEXT_COLUMNS = {"utterances": ("text",), "aspects": ("text",), "signals": ("text", "evidence")}
@@ -86,10 +87,7 @@ def open_selection(db_path: Path, filters: Filters = Filters(), keep_pii: bool =
         con.execute(f"ATTACH {_quote(str(db_path))} AS store (READ_ONLY)")
     except duckdb.Error as exc:
         con.close()
-        reason = str(exc).splitlines()[0]
-        if "lock" in reason.lower():
-            reason = "another process is writing to it; wait for `callscope run` to finish"
-        raise InputError(f"{db_path}: cannot read the callscope store ({reason})") from None
+        raise store_error(db_path, exc) from None
     con.create_function("redact_pii", redact_text, ["VARCHAR"], "VARCHAR")
     con.execute(f"CREATE TEMP VIEW conversations AS SELECT * FROM store.conversations WHERE {filters.where()}")
     for table in CALL_TABLES:

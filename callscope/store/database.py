@@ -8,7 +8,9 @@ within it, use the store from one thread.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import fcntl
+import os
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +20,8 @@ import pandas as pd
 
 from callscope import __version__
 from callscope.conversation import Conversation
-from callscope.errors import CallscopeError
+from callscope.errors import CallscopeError, OutputError, StoreDamaged
+from callscope.files import private_files
 from callscope.metadata import CallMetadata
 from callscope.store.export import export_tables
 from callscope.store.inputs import read_events, read_surveys
@@ -52,10 +55,59 @@ def connect(path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConnecti
     try:
         return duckdb.connect(str(file), read_only=read_only)
     except duckdb.Error as exc:
-        reason = str(exc).splitlines()[0]
-        if "lock" in reason.lower():
-            reason = "another process is writing to it (wait for `callscope run` to finish)"
-        raise CallscopeError(f"{file}: cannot open the store ({reason})") from None
+        raise store_error(file, exc) from None
+
+
+# What DuckDB raises for a file it cannot read as a database: short reads, checksum failures
+# (plain duckdb.Error), undecodable blocks. Lock conflicts are IOExceptions too: `store_error`
+# tells them apart by testing the lock itself, not by the wording of the message.
+DAMAGE = (duckdb.IOException, duckdb.SerializationException, duckdb.InternalException, duckdb.FatalException)
+
+
+def held_by_another(file: Path) -> bool:
+    """True when another process holds a lock on the store file (a run writing, a report reading).
+
+    Call it only with no connection of this process open on the file: closing the probe's
+    descriptor drops this process's own locks on it.
+    """
+    try:
+        fd = os.open(file, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.lockf(fd, fcntl.LOCK_UN)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def _first_failure(exc: BaseException) -> BaseException:
+    """The earliest DuckDB error among `exc` and the exceptions it was raised while handling."""
+    first, seen = exc, exc.__context__
+    while seen is not None:
+        if isinstance(seen, duckdb.Error):
+            first = seen
+        seen = seen.__context__
+    return first
+
+
+def store_error(file: Path, exc: duckdb.Error) -> CallscopeError:
+    """The one-line error for a DuckDB failure on the store `file`, classified by what happened:
+    busy (another process), damaged (StoreDamaged: rebuild it), or unusable for another reason.
+    The first DuckDB error of the chain decides (a failed read aborts the transaction, and what is
+    tried next then fails for that reason alone)."""
+    exc = _first_failure(exc)
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if held_by_another(file):
+        return OutputError(f"{file}: another process is using it (wait for `callscope run` or "
+                           f"`callscope report` to finish)")
+    readable = file.is_file() and os.access(file, os.R_OK | os.W_OK)
+    if readable and (type(exc) is duckdb.Error or isinstance(exc, DAMAGE)):
+        return StoreDamaged(f"{file}: the store is damaged ({reason})")
+    return CallscopeError(f"{file}: cannot open the store ({reason})")
 
 
 def frame(rows: list[dict], columns: list[str]) -> pd.DataFrame:
@@ -182,9 +234,9 @@ class Store:
             self.con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
             self.insert("runs", [row])
 
-    def load_surveys(self, csv_path: str | Path) -> int:
+    def load_surveys(self, csv_path: str | Path, warn: Callable[[str], None] | None = None) -> int:
         """Add or replace the survey answers in a CSV (call_id, csat and/or nps); returns the rows read."""
-        rows = read_surveys(Path(csv_path))
+        rows = read_surveys(Path(csv_path), warn)
         with self.transaction():
             self.con.register("_ids", frame(rows, ["call_id"]))
             try:
@@ -194,9 +246,9 @@ class Store:
             self.insert("surveys", rows)
         return len(rows)
 
-    def load_events(self, csv_path: str | Path) -> int:
+    def load_events(self, csv_path: str | Path, warn: Callable[[str], None] | None = None) -> int:
         """Replace the events with those of a CSV (date, label[, kind]); returns the rows read."""
-        rows = read_events(Path(csv_path))
+        rows = read_events(Path(csv_path), warn)
         with self.transaction():
             self.con.execute("DELETE FROM events")
             self.insert("events", rows)
@@ -204,12 +256,22 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         """Rows per table."""
-        return {table: self.scalar(f"SELECT count(*) FROM {table}") for table in TABLES}
+        try:
+            return {table: self.scalar(f"SELECT count(*) FROM {table}") for table in TABLES}
+        except duckdb.Error as exc:
+            self.close()
+            raise store_error(self.path, exc) from None
 
     def scalar(self, sql: str, params: list | None = None):
         """The single value a query returns (the result is read to its end, as DuckDB requires)."""
         return self.con.execute(sql, params or []).fetchall()[0][0]
 
-    def export(self, out_dir: str | Path, fmt: str = "parquet") -> list[Path]:
-        """Every table to `out_dir`/<table>.parquet or .csv; returns the files written."""
-        return export_tables(self.con, TABLES, Path(out_dir), fmt)
+    def export(self, out_dir: str | Path, fmt: str = "parquet", group_readable: bool = False) -> list[Path]:
+        """Every table to `out_dir`/<table>.parquet or .csv, private files (0600, or 0640 when
+        `group_readable`); returns the files written."""
+        with private_files(group_readable):
+            try:
+                return export_tables(self.con, TABLES, Path(out_dir), fmt)
+            except duckdb.Error as exc:
+                self.close()
+                raise store_error(self.path, exc) from None

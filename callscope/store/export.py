@@ -10,7 +10,8 @@ from pathlib import Path
 import duckdb
 
 from callscope.csvsafe import safe_cell_sql
-from callscope.errors import CallscopeError
+from callscope.errors import CallscopeError, OutputError
+from callscope.files import output_problem
 
 FORMATS = {"parquet": "(FORMAT parquet, COMPRESSION zstd)", "csv": "(FORMAT csv, HEADER true)"}
 
@@ -19,7 +20,10 @@ def export_tables(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...], out_d
     """`out_dir`/<table>.<fmt> for each table, rows in primary-key order; returns the paths."""
     if fmt not in FORMATS:
         raise CallscopeError(f"export format {fmt!r}: expected one of {', '.join(FORMATS)}")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(output_problem(out_dir, exc)) from None
     written = []
     for table in tables:
         target = out_dir / f"{table}.{fmt}"

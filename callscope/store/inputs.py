@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
 from callscope.csvrows import csv_rows
 from callscope.errors import InputError
@@ -25,11 +26,12 @@ def _score(path: Path, line: int, name: str, text: str, low: float, high: float)
     return value
 
 
-def read_surveys(path: Path) -> list[dict]:
-    """Rows `call_id, csat (1..5), nps (0..10)`; each row needs a call id and at least one score."""
+def read_surveys(path: Path, warn: Callable[[str], None] | None = None) -> list[dict]:
+    """Rows `call_id, csat (1..5), nps (0..10)`; each row needs a call id and at least one score.
+    Columns it does not use are passed to `warn`."""
     rows: dict[str, dict] = {}
     first_line: dict[str, int] = {}
-    for line, values in csv_rows(path, ("call_id",), ("csat", "nps")):
+    for line, values in csv_rows(path, ("call_id",), ("csat", "nps"), ("call_id", "csat", "nps"), warn):
         call_id = values.get("call_id", "")
         if not call_id:
             raise InputError(f"{path}: line {line}: call_id is empty")
@@ -44,10 +46,11 @@ def read_surveys(path: Path) -> list[dict]:
     return list(rows.values())
 
 
-def read_events(path: Path) -> list[dict]:
-    """Rows `date (YYYY-MM-DD), label, kind` (kind optional: campaign, price_change, launch, outage...)."""
+def read_events(path: Path, warn: Callable[[str], None] | None = None) -> list[dict]:
+    """Rows `date (YYYY-MM-DD), label, kind` (kind optional: campaign, price_change, launch, outage...).
+    Columns it does not use are passed to `warn`."""
     rows = []
-    for line, values in csv_rows(path, ("date", "label")):
+    for line, values in csv_rows(path, ("date", "label"), known=("date", "label", "kind"), warn=warn):
         try:
             day = date.fromisoformat(values["date"])
         except ValueError:
