@@ -1,5 +1,5 @@
 # callscope: `make run` sets everything up and processes sample_audio/; `make test` runs every test (CI),
-# `make test-fast` those that load no speech model (pytest marker `slow` left out).
+# `make test-fast` those that load no model and build no large corpus (pytest marker `slow` left out).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin

@@ -177,6 +177,7 @@ def test_client_errors_are_not_retried(tmp_path: Path, actions):
     assert summary.failed == 3 and summary.attempts == 3 and not receiver.delivered
 
 
+@pytest.mark.slow
 def test_report_reruns_send_each_action_once(tmp_path: Path, store):
     settings = Settings()
     receiver = Receiver(fail_first=1)

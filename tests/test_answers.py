@@ -7,6 +7,8 @@ from callscope.nlp.answers import without_answer_words
 from callscope.pipeline.enrich import Enricher
 from tests.test_enrich import conversation, said
 
+pytestmark = pytest.mark.slow     # loads text models (embedders, heads) or builds a large corpus
+
 
 @pytest.mark.parametrize("text, rest", [
     ("No, that's it.", ""),

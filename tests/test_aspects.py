@@ -16,6 +16,8 @@ from callscope.nlp.aspects import AspectAnalyzer, split_clauses
 from callscope.nlp.heads import Classifier
 from callscope.nlp.taxonomy import Taxonomy, load_taxonomy
 
+pytestmark = pytest.mark.slow     # loads text models (embedders, heads) or builds a large corpus
+
 # (clause, aspect or None for small talk, polarity)
 HELD_OUT_EN = [
     ("the delivery man dumped it on the doorstep in the pouring rain", "logistics", "negative"),

@@ -49,6 +49,7 @@ def sample_result(diariser, sample) -> Diarisation:
     return diariser.diarise(sample[0])
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not SHARED_RTTM.is_dir(), reason="../shared/data is not present")
 def test_der_reproduces_published_figure():
     reference = load_rttm(SHARED_RTTM / "ES2014c.ref.rttm")

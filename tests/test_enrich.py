@@ -12,6 +12,8 @@ from callscope.errors import ConfigError
 from callscope.pipeline.enrich import NO_CUSTOMER, Enricher
 from callscope.redact import redact_conversation
 
+pytestmark = pytest.mark.slow     # loads text models (embedders, heads) or builds a large corpus
+
 
 def said(speaker: str, role: str, start: float, end: float, text: str) -> Utterance:
     """An utterance whose words share its time evenly."""

@@ -15,6 +15,8 @@ from callscope.nlp.heads import Classifier
 from callscope.nlp.opinions import OpinionAdjusted, OpinionModel
 from callscope.nlp.taxonomy import DEFAULT_TAXONOMY, load_taxonomy
 
+pytestmark = pytest.mark.slow     # loads text models (embedders, heads) or builds a large corpus
+
 SENTIMENT = [
     ("Thank you so much, you've been wonderful.", "positive"),
     ("That's brilliant news, I'm really pleased.", "positive"),

@@ -11,6 +11,8 @@ import pytest
 
 from callscope.nlp.heads import HEADS_DIR, Classifier, Head, HeadError, load_head
 
+pytestmark = pytest.mark.slow     # loads text models (embedders, heads) or builds a large corpus
+
 FIXTURES = Path(__file__).parent / "fixtures"
 # Floors a little below the accuracy measured with the shipped heads (see MODEL_CARD.md).
 FLOORS = {"en": 0.75, "fr": 0.70}  # measured: en 0.817 (49/60), fr 0.800 (24/30)

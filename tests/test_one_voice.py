@@ -16,6 +16,8 @@ from callscope.nlp.role_words import RoleByWords, load_role_examples, role_examp
 from callscope.pipeline.one_voice import (EVIDENCE, decode_parties, sentence_agent_probability, sentences,
                                           split_one_voice, two_parties_allowed)
 
+pytestmark = pytest.mark.slow     # loads text models (embedders, heads) or builds a large corpus
+
 # An insurance call (not one of the sample calls), one sentence per line, with who says it.
 DIALOGUE = [
     ("agent", "Good morning, Harbour Insurance, this is Priya speaking, how can I help?"),

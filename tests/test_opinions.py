@@ -12,6 +12,8 @@ from callscope.nlp.heads import Classifier
 from callscope.nlp.opinions import OpinionAdjusted, OpinionModel
 from callscope.nlp.taxonomy import DEFAULT_TAXONOMY, load_taxonomy
 
+pytestmark = pytest.mark.slow     # loads text models (embedders, heads) or builds a large corpus
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 HELD_OUT = ROOT / "benchmarks" / "data" / "cs_sentiment.jsonl"

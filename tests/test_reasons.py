@@ -19,6 +19,8 @@ from callscope.nlp.language import detect_language, english_rows
 from callscope.nlp.reasons import ReasonClassifier, load_classifier
 from callscope.nlp.taxonomy import UNKNOWN, Reason, Taxonomy, load_taxonomy
 
+pytestmark = pytest.mark.slow     # loads text models (embedders, heads) or builds a large corpus
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CALLS = ROOT / "sample_audio" / "dialogues.yaml"
 

@@ -23,6 +23,7 @@ def test_base_is_joined_into_the_cache_and_verified(cache):
     assert sorted(p.name for p in directory.iterdir()) == ["config.json", "model.bin", "tokenizer.json", "vocabulary.txt"]
 
 
+@pytest.mark.slow
 def test_a_damaged_cached_file_is_rebuilt(cache):
     directory = Path(registry.resolve("base"))
     with open(directory / "model.bin", "r+b") as handle:

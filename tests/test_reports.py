@@ -23,6 +23,8 @@ from callscope.reports.render import call_file
 from callscope.store import Store
 from tests.fixtures.synthetic_corpus import END_DATE, build_store, generate_conversations
 
+pytestmark = pytest.mark.slow     # loads text models (embedders, heads) or builds a large corpus
+
 OUTPUT = Path(__file__).resolve().parent / "output" / "reports"  # screenshots, kept after the run (gitignored)
 HOSTILE = "<script>window.__callscope_injected = 1</script><img src=x onerror=\"window.__callscope_injected = 2\"> <b>bold?</b>"
 HOSTILE_ID = "evil<script>call"

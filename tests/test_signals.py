@@ -12,6 +12,8 @@ from callscope.conversation import Utterance
 from callscope.nlp.embeddings import get_embedder
 from callscope.nlp.signals import Phrase, SignalDetector, normalise, split_clauses
 
+pytestmark = pytest.mark.slow     # loads text models (embedders, heads) or builds a large corpus
+
 PHRASE_HITS = [
     ("en", "If you can't fix it today I'm cancelling my contract.", "churn_intent"),
     ("en", "Honestly, after all this, I'm leaving.", "churn_intent"),

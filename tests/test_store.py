@@ -115,6 +115,7 @@ os.kill(os.getpid(), signal.SIGKILL)
 """
 
 
+@pytest.mark.slow
 def test_a_writer_killed_mid_transaction_leaves_the_previous_rows(tmp_path):
     script = tmp_path / "writer.py"
     script.write_text(textwrap.dedent(KILLED_WRITER))
@@ -187,6 +188,7 @@ def test_resolution_cues_and_the_formula():
     assert resolution("Okay, bye.") == 0
 
 
+@pytest.mark.slow
 def test_predicted_csat_correlates_with_surveys_and_is_calibrated(tmp_path):
     calls = generate_conversations(800, seed=5)
     for call in calls:      # customers who answer surveys are harsher than the formula's scale
@@ -247,6 +249,7 @@ def test_repeat_contacts_within_the_configured_days(tmp_path, calls):
         assert links["a3"] == "a2" and links["b2"] == "b1"
 
 
+@pytest.mark.slow
 def test_synthetic_corpus_is_seeded_and_surges_where_asked():
     one, two = generate_conversations(300, seed=11), generate_conversations(300, seed=11)
     assert [c.conversation for c in one] == [c.conversation for c in two]

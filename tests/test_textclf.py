@@ -16,6 +16,8 @@ from callscope.errors import ConfigError, ModelError
 from callscope.nlp.heads import HEADS_DIR, Classifier
 from callscope.nlp.textclf import TextClassifier, label_map, load_text_classifier
 
+pytestmark = pytest.mark.slow     # loads text models (embedders, heads) or builds a large corpus
+
 VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "parcel", "was", "late", "great", "service"]
 TEXTS = ["the parcel was late", "great service", "the service was great", "unknown words here"]
 

@@ -21,6 +21,8 @@ from callscope.evaluation.topics import npmi
 from callscope.store import Store
 from tests.fixtures.synthetic_corpus import END_DATE, generate_conversations
 
+pytestmark = pytest.mark.slow     # loads text models (embedders, heads) or builds a large corpus
+
 OLD_REASONS = ("parcel_late", "pin_reset", "roaming", "loan_application", "store_info")
 NEW_REASON = "missed_appointment"
 SETTINGS = TopicSettings()

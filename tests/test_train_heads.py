@@ -13,6 +13,8 @@ import yaml
 from callscope.nlp.heads import load_head
 from callscope.nlp.train_heads import DOMAIN, DOMAIN_WEIGHT, domain_utterances, fit_head, predict_arrays, with_domain
 
+pytestmark = pytest.mark.slow     # loads text models (embedders, heads) or builds a large corpus
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -11,6 +11,8 @@ from callscope.corpus.trends import emerging, events, period_start, volumes
 from callscope.store import Store
 from tests.fixtures.synthetic_corpus import build_store
 
+pytestmark = pytest.mark.slow     # loads text models (embedders, heads) or builds a large corpus
+
 SURGE = "billing_error"
 
 
