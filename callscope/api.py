@@ -51,9 +51,12 @@ def run_batch(inputs: str | Path | Iterable[str | Path], out: str | Path, settin
 
     A report failure does not raise: it is in `summary.report_error` (and `exit_code` is 1).
     """
-    from callscope.batch import BatchRunner
+    from callscope.preflight import preflight
 
     settings = settings or load_settings()
+    preflight(settings)          # bad settings or model names fail here, before the model code is imported
+    from callscope.batch import BatchRunner
+
     paths = [Path(inputs)] if isinstance(inputs, (str, Path)) else [Path(p) for p in inputs]
     summary = BatchRunner(settings, Path(out), hook).run(paths)
     if reports:
@@ -68,19 +71,25 @@ def build_reports(out: str | Path, to: str | Path | None = None, settings: Setti
                   filters: Filters | None = None, *, keep_pii: bool = False, taxonomy: str | Path | None = None,
                   db: str | Path | None = None, hook: hooks.Hook | None = None) -> ReportSummary:
     """The HTML reports and actions.csv of the output folder `out` (its store, or the store file `db`),
-    written into `to` (default OUT/reports). `filters` selects calls by date, queue and team; text
+    written into `to` (default OUT/reports); a damaged store of `out` is rebuilt from the calls' JSON
+    first (said through `hook`). `filters` selects calls by date, queue and team; text
     stored unredacted is shown only with `keep_pii`; proactive actions come from `taxonomy`
     (default: the settings' `enrich.taxonomy`).
     """
+    from callscope.recovery import with_store_recovery
     from callscope.reports import Filters, build_reports as write_reports
     from callscope.store import store_path
 
-    warnings = {"on_warning": lambda line: hook(hooks.WARNING, line)} if hook else {}   # else printed to stderr
+    given = hook
+    say = (lambda line: given(hooks.WARNING, line)) if given else hooks.print_warning  # noqa: E731
     hook = hook or hooks.silent
+    settings = settings or load_settings()
     target = Path(to) if to is not None else Path(out) / REPORTS_DIR
-    return write_reports(db or store_path(out), target, settings or load_settings(), filters or Filters(),
-                         keep_pii=keep_pii, taxonomy=taxonomy, **warnings,
-                         on_call_page=lambda done, total: hook(hooks.REPORTS, None, total=total, completed=done))
+    build = lambda: write_reports(db or store_path(out), target, settings, filters or Filters(),  # noqa: E731
+                                  keep_pii=keep_pii, taxonomy=taxonomy, on_warning=say,
+                                  on_call_page=lambda done, total: hook(hooks.REPORTS, None, total=total,
+                                                                        completed=done))
+    return build() if db else with_store_recovery(Path(out), settings, build, say)
 
 
 def open_store(out: str | Path, read_only: bool = True) -> Store:

@@ -13,6 +13,7 @@ names below; `artefact` is what the step just handled:
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -35,6 +36,11 @@ class Hook(Protocol):
 def silent(step: str, artefact: object = None, *, total: float | None = None,
            completed: float | None = None) -> None:
     """The default hook: reports nothing."""
+
+
+def print_warning(line: str) -> None:
+    """The default warning sink where no hook is given: one line on stderr."""
+    print(f"warning: {line}", file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)

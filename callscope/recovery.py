@@ -20,9 +20,9 @@ from callscope.config import Settings
 from callscope.conversation import Conversation
 from callscope.corpus import load_inputs, update_corpus
 from callscope.corpus.topics import restore_topics
-from callscope.errors import StoreDamaged
+from callscope.errors import OutputError, StoreDamaged
 from callscope.files import folder_lock, private_files
-from callscope.manifest import FileRecord, Manifest
+from callscope.manifest import MANIFEST_NAME, FileRecord, Manifest
 from callscope.metadata import CallMetadata, MetadataResolver
 from callscope.store import Store, store_error, store_path
 
@@ -115,6 +115,8 @@ def rebuild_store(out_dir: Path, settings: Settings, say: Callable[[str], None] 
     """`callscope store rebuild --out OUT`: rebuild under the folder's lock, with private file modes,
     and say what was done in one line."""
     out_dir = Path(out_dir)
+    if not (out_dir / MANIFEST_NAME).is_file() and not store_path(out_dir).is_file():
+        raise OutputError(f"{out_dir}: no manifest.json or store here: not an output folder of `callscope run`")
     with private_files(settings.output.group_readable), folder_lock(out_dir, BUSY):
         result = rebuild(out_dir, settings, say)
     say(result.line(reason or f"{store_path(out_dir)}: rebuild requested"))

@@ -8,6 +8,7 @@ import ast
 import json
 import os
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -115,22 +116,22 @@ def small_store(tmp_path_factory) -> Path:
     return build_store(tmp_path_factory.mktemp("small") / "out", n=40, seed=4, survey_share=0.0, events=False)
 
 
-def test_report_writes_into_reports_dir_with_every_filter(small_store, tmp_path):
+def test_report_writes_into_the_to_folder_with_every_filter(small_store, tmp_path):
     config = tmp_path / "my.yaml"
     config.write_text("reports:\n  top: 3\n")
     target = tmp_path / "into [here]"
-    result = invoke(["report", "--out", str(small_store.parent), "--reports-dir", str(target), "--db", str(small_store),
-                     "--from", "2020-01-01", "--to", "2030-12-31", "--queue", "orders", "--team", "North",
+    result = invoke(["report", "--out", str(small_store.parent), "--to", str(target), "--db", str(small_store),
+                     "--from", "2020-01-01", "--until", "2030-12-31", "--queue", "orders", "--team", "North",
                      "--keep-pii", "--taxonomy", str(DEFAULT_TAXONOMY), "--config", str(config), "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["out"] == str(target) and (target / "index.html").is_file()
     assert summary["call_pages"] == len(list((target / "calls").glob("*.html"))) > 0
     assert not (small_store.parent / "reports").exists()
-    short = invoke(["report", "-o", str(small_store.parent), "-r", str(tmp_path / "short")])
+    short = invoke(["report", "-o", str(small_store.parent), "-t", str(tmp_path / "short")])
     assert short.exit_code == 0 and f"-> {tmp_path / 'short' / 'index.html'}" in short.stderr
-    backwards = invoke(["report", "--out", str(small_store.parent), "--from", "2026-02-01", "--to", "2026-01-01"])
-    assert backwards.exit_code == 2 and "--from 2026-02-01 is after --to 2026-01-01" in backwards.stderr
+    backwards = invoke(["report", "--out", str(small_store.parent), "--from", "2026-02-01", "--until", "2026-01-01"])
+    assert backwards.exit_code == 2 and "--from 2026-02-01 is after --until 2026-01-01" in backwards.stderr
 
 
 def test_errors_print_brackets_and_regexes_as_they_are(tmp_path):
@@ -152,8 +153,11 @@ def test_export_options(small_store, tmp_path):
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["rows"]["conversations"] == 40
     assert (tmp_path / "bi" / "conversations.csv").read_text().count("\n") == 41
-    default = invoke(["export", "-o", str(small_store.parent), "-f", "parquet"])
+    config = tmp_path / "team.yaml"
+    config.write_text("output:\n  group_readable: true\n")
+    default = invoke(["export", "-o", str(small_store.parent), "-f", "parquet", "--config", str(config)])
     assert default.exit_code == 0 and (small_store.parent / "export" / "conversations.parquet").is_file()
+    assert stat.S_IMODE((small_store.parent / "export" / "conversations.parquet").stat().st_mode) == 0o640
     assert invoke(["export", "--out", str(small_store.parent), "--format", "xlsx"]).exit_code == 2
     missing = invoke(["export", "--out", str(tmp_path / "none")])
     assert missing.exit_code == 2 and "no store here yet" in missing.stderr
@@ -268,3 +272,17 @@ def test_every_option_is_exercised_by_a_cli_runner_test():
         used = {word for words in invocations if tuple(words[:len(command)]) == command for word in words}
         missing += [f"{' '.join(command)} {sorted(spellings)[0]}" for spellings in options if not spellings & used]
     assert missing == []
+
+
+def test_store_rebuild_moves_the_store_aside_and_says_so(small_store, tmp_path):
+    out = tmp_path / "copy"
+    shutil.copytree(small_store.parent, out)
+    config = tmp_path / "my.yaml"
+    config.write_text("reports:\n  top: 3\n")
+    result = invoke(["store", "rebuild", "--out", str(out), "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    aside = list(out.glob("callscope.duckdb.damaged-*"))
+    assert len(aside) == 1 and "rebuild requested" in result.stderr and aside[0].name in result.stderr
+    assert (out / "callscope.duckdb").is_file()
+    nothing = invoke(["store", "rebuild", "--out", str(tmp_path / "nothing here")])
+    assert nothing.exit_code == 3 and "not an output folder" in nothing.stderr and not (tmp_path / "nothing here").exists()

@@ -71,6 +71,6 @@ def test_the_installed_command_runs_a_call_and_reports_outside_the_repository(in
     conversation = json.loads((tmp_path / "out" / "lost_card.json").read_text())
     assert [s["role"] for s in conversation["speakers"]] == ["agent", "customer"]
     assert "enrich" in conversation["processing"]["seconds"] and conversation["processing"]["redacted"]
-    report = run([bin_dir / "callscope", "report", "--out", "out", "--reports-dir", "pages", "--json"], tmp_path, env)
+    report = run([bin_dir / "callscope", "report", "--out", "out", "--to", "pages", "--json"], tmp_path, env)
     assert json.loads(report.stdout)["call_pages"] == 1
     assert (tmp_path / "pages" / "index.html").is_file() and (tmp_path / "pages" / "calls").is_dir()

@@ -1,6 +1,6 @@
 """The `callscope` command line: a thin layer over the library (callscope/api.py).
 
-One module per command group: run, report, export, models, eval; shared options, the error-to-exit-code
+One module per command group: run, report, export, models, eval, store; shared options, the error-to-exit-code
 decorator and the rich progress hook are in common.py.
 """
 
@@ -11,7 +11,7 @@ import os
 import typer
 
 from callscope import __version__
-from callscope.cli import eval as eval_commands, export, models, report, run
+from callscope.cli import eval as eval_commands, export, models, report, run, store
 from callscope.cli.common import out
 
 app = typer.Typer(help="Offline conversation analytics for contact centres.", no_args_is_help=True,
@@ -21,6 +21,7 @@ app.command("report")(report.report)
 app.command("export")(export.export)
 app.add_typer(models.app, name="models")
 app.add_typer(eval_commands.app, name="eval")
+app.add_typer(store.app, name="store")
 
 
 def version_callback(value: bool) -> None:

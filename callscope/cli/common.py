@@ -13,7 +13,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeRe
 from rich.text import Text
 
 from callscope import hooks
-from callscope.errors import EXIT_INTERRUPTED, EXIT_SETUP, EXIT_USAGE, CallscopeError, ModelError
+from callscope.errors import EXIT_INTERRUPTED, CallscopeError
 
 # Messages hold paths, regexes and transcripts: never read as rich markup or emoji codes.
 err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False, highlight=False)
@@ -31,17 +31,15 @@ def fail(message: str, code: int) -> None:
 
 
 def exits(interrupted: str = "interrupted") -> Callable:
-    """Decorate a command: ModelError exits 3, any other CallscopeError 2 (one line, no traceback);
+    """Decorate a command: a CallscopeError exits with its `exit_code` (one line, no traceback);
     Ctrl-C prints `interrupted` and exits 130 at once (worker threads are not waited for)."""
     def decorate(command: Callable) -> Callable:
         @functools.wraps(command)
         def wrapper(*args, **kwargs):
             try:
                 return command(*args, **kwargs)
-            except ModelError as exc:
-                fail(str(exc), EXIT_SETUP)
             except CallscopeError as exc:
-                fail(str(exc), EXIT_USAGE)
+                fail(str(exc), exc.exit_code)
             except KeyboardInterrupt:
                 err.print(interrupted)
                 sys.stderr.flush()

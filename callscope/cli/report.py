@@ -18,12 +18,12 @@ from callscope.errors import EXIT_USAGE
 @exits()
 def report(
     out_dir: Path = typer.Option(Path("out"), "--out", "-o", help="Output folder of `callscope run`."),
-    reports_dir: Optional[Path] = typer.Option(None, "--reports-dir", "-r", file_okay=False,
+    reports_dir: Optional[Path] = typer.Option(None, "--to", "-t", file_okay=False,
                                                help="Folder the reports are written to (default: OUT/reports)."),
     db: Optional[Path] = typer.Option(None, "--db", dir_okay=False, help="Store file (default: OUT/callscope.duckdb)."),
     date_from: Optional[datetime] = typer.Option(None, "--from", formats=["%Y-%m-%d"],
                                                  help="First call date (YYYY-MM-DD), inclusive."),
-    date_to: Optional[datetime] = typer.Option(None, "--to", formats=["%Y-%m-%d"],
+    date_to: Optional[datetime] = typer.Option(None, "--until", formats=["%Y-%m-%d"],
                                                help="Last call date (YYYY-MM-DD), inclusive."),
     queue: Optional[str] = typer.Option(None, "--queue", help="Only calls of this queue."),
     team: Optional[str] = typer.Option(None, "--team", help="Only calls of this team."),
@@ -38,7 +38,7 @@ def report(
 
     settings = load_settings(config)
     if date_from and date_to and date_from > date_to:
-        fail(f"--from {date_from:%Y-%m-%d} is after --to {date_to:%Y-%m-%d}", EXIT_USAGE)
+        fail(f"--from {date_from:%Y-%m-%d} is after --until {date_to:%Y-%m-%d}", EXIT_USAGE)
     filters = Filters(date_from.date() if date_from else None, date_to.date() if date_to else None, queue, team)
     with RichHook(err, transient=True, enabled=not as_json and err.is_terminal) as hook:
         written = api.build_reports(out_dir, reports_dir, settings, filters, keep_pii=keep_pii, taxonomy=taxonomy,

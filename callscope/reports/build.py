@@ -11,6 +11,7 @@ from typing import Callable
 import duckdb
 
 from callscope import __version__
+from callscope.hooks import print_warning
 from callscope.config import Settings
 from callscope.files import atomic_write_text, folder_lock, private_files
 from callscope.nlp.taxonomy import load_taxonomy
@@ -22,7 +23,7 @@ from callscope.reports.listen import listen_context
 from callscope.reports.render import call_file, render
 from callscope.reports.selection import Filters, open_selection, rows
 from callscope.reports.timeline import timeline
-from callscope.reports.webhook import DELIVERIES_FILE, DeliverySummary, deliver, print_warning
+from callscope.reports.webhook import DELIVERIES_FILE, DeliverySummary, deliver
 from callscope.store import store_error
 
 CALLS_DIR = "calls"

@@ -16,7 +16,6 @@ import json
 import os
 import socket
 import ssl
-import sys
 import threading
 import time
 from dataclasses import asdict, dataclass
@@ -255,8 +254,3 @@ def deliver(actions: list[Action], webhook: WebhookSettings, record: Path,
         if outcome.ok:
             done.add(item.action_id)
     return summary
-
-
-def print_warning(line: str) -> None:
-    """The default warning sink: one line on stderr."""
-    print(f"warning: {line}", file=sys.stderr, flush=True)
