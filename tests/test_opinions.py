@@ -78,3 +78,16 @@ def test_weight_zero_or_no_opinion_examples_leave_the_classifier_alone(head, opi
     without = OpinionModel(load_taxonomy(bare))
     assert not without.available
     np.testing.assert_array_equal(OpinionAdjusted(head, without, 0.5).predict(texts)[1], plain)
+
+
+@pytest.mark.parametrize("text, language", [
+    ("exceeded my expectation", "en"),
+    ("the product itself exceeded my expectation", "en"),
+    ("le produit a dépassé mes attentes", "fr"),
+])
+def test_a_close_paraphrase_of_one_example_takes_its_direction(opinions, text, language):
+    """"it exceeded my expectations" is a positive example, yet the average of the examples about
+    expectations and products that fall short (the prototypes alone) put "exceeded my expectation"
+    on the negative side; its nearest examples put it back on the positive one."""
+    blocks = opinions.embed([text])
+    assert opinions.directions(blocks, language)[0] > 0.5

@@ -111,6 +111,16 @@ def test_every_sample_call_gets_its_signals(sample_run, truth):
     assert {s["kind"] for s in signals} == set(truth["signals"])
 
 
+def test_parcel_late_has_a_late_parcel_and_a_good_product(sample_run):
+    """The seed aspect example (issue 15), as Whisper hears it: "Last time the parcel was laid as well, but
+    the product itself exceeded my expectation, so I ordered again." Every logistics mention is negative,
+    every product mention positive, and there is one of each."""
+    polarities: dict[str, set[str]] = {}
+    for mention in analysis_of(sample_run, "parcel_late")["aspects"]:
+        polarities.setdefault(mention["aspect"], set()).add(mention["polarity"])
+    assert (polarities.get("logistics"), polarities.get("product")) == ({"negative"}, {"positive"}), polarities
+
+
 def test_barge_in_is_an_interruption_by_the_customer(sample_run):
     metrics = analysis_of(sample_run, "cancel_threat")["metrics"]
     assert metrics["overtalk_count"] >= 1 and metrics["overtalk_agent_share"] == 0.0

@@ -1,11 +1,14 @@
 """Aspect-based sentiment: what the customer said about delivery, the product, the price...
 
 Customer speech is split into clauses (punctuation, and connectives such as "but",
-"although", "mais", "par contre", or "and"/"et" where a new clause starts). Each clause
+"although", "mais", "par contre", or "and"/"so"/"et"/"donc" where a new clause starts). Each clause
 goes to the taxonomy aspect it is about, or to none (small talk, off the list): a logistic
 head over the offline sentence embeddings, learnt from every aspect's description and
 example lists plus a built-in set of call small talk (BACKGROUND). English calls use all
-the embedders, other languages the multilingual ones (USE).
+the embedders, other languages the multilingual ones (USE). Speech recognition may lose the
+punctuation and the connective between two clauses ("the parcel was late the product was
+great"): a clause is then cut where a new one may start, if its two sides go to two different
+aspects (`unmarked_cuts`).
 
 Each mapped clause gets its own polarity from the taxonomy's opinion model
 (`callscope.nlp.opinions`: the opinion share from the taxonomy's opinion prototypes, its
@@ -36,6 +39,7 @@ from callscope.nlp.taxonomy import Taxonomy
 THRESHOLD = 0.3
 HEAD_C = 10.0               # inverse regularisation of the aspect head
 MIN_WORDS = 2               # shorter fragments join a neighbouring clause
+SIDE_WORDS = 3              # each side of a boundary that nothing marks has at least this many words
 
 # Connectives that start a contrasting clause; they are left out of the clause's text.
 CONTRAST = sorted((tuple(c.split()) for c in (
@@ -43,7 +47,8 @@ CONTRAST = sorted((tuple(c.split()) for c in (
     "except that", "apart from that", "other than that", "on the other hand",
     "mais", "cependant", "pourtant", "toutefois", "néanmoins", "par contre", "en revanche",
     "alors que", "tandis que", "bien que", "même si", "sauf que", "quoique")), key=len, reverse=True)
-JOINING = {"and", "et"}     # split only where a subject follows ("and the driver was rude")
+# Split only where a subject follows ("and the driver was rude", "so I ordered again"); "so that" is a purpose.
+JOINING = {"and", "et", "so", "donc"}
 SUBJECTS = {
     "i", "i'm", "i've", "i'd", "i'll", "you", "you're", "you've", "he", "she", "it", "it's", "we", "we've",
     "they", "they're", "they've", "there", "there's", "that", "that's", "this", "these", "those", "the",
@@ -53,6 +58,9 @@ SUBJECTS = {
     "ses", "notre", "nos", "votre", "vos", "leur", "leurs", "ce", "cet", "cette", "ces", "ça", "personne",
     "rien", "tout"}
 ELIDED = {"j'", "l'", "c'", "qu'", "d'", "n'", "s'", "m'"}  # French elisions that begin a subject
+# No clause starts right after these ("the colour of my jacket", "je parle de mon colis").
+PREPOSITIONS = {"of", "to", "in", "on", "at", "for", "with", "from", "by", "about", "into", "than", "like",
+                "de", "à", "en", "dans", "pour", "avec", "sur", "par", "chez", "que", "qu'"}
 # A fragment opening with one of these depends on the next one: no split at its comma.
 SUBORDINATORS = {"when", "if", "because", "since", "as", "after", "before", "once", "until", "unless",
                  "quand", "lorsque", "lorsqu'", "si", "s'il", "parce", "comme", "dès", "après", "avant",
@@ -112,7 +120,7 @@ def split_clauses(text: str) -> list[Clause]:
                 close()
             i += n
             continue
-        elif word in JOINING and _starts_clause(next_word(i + 1)):
+        elif word in JOINING and _starts_clause(next_word(i + 1)) and (word, next_word(i + 1)) != ("so", "that"):
             close()
         else:
             fragments[-1].append(i)
@@ -125,6 +133,22 @@ def split_clauses(text: str) -> list[Clause]:
         else:
             merged.append(span)
     return [Clause(text[start:end], start, end) for start, end, _ in merged]
+
+
+def unmarked_cuts(clause: Clause) -> list[tuple[Clause, Clause]]:
+    """Ways to cut a clause in two where a new clause may start with no punctuation or connective
+    to show it, as in speech recognised without them ("the parcel was late the product was great",
+    "but" lost or heard as "bought"): before a word that can open a clause, not after one or a
+    preposition, with at least SIDE_WORDS words each side. Whether to cut is the models' call."""
+    words = [m for m in _TOKEN.finditer(clause.text) if m.group()[0] not in _HARD | _SOFT]
+    cuts = []
+    for k in range(SIDE_WORDS, len(words) - SIDE_WORDS + 1):
+        before, opening = _norm(words[k - 1].group()), words[k].group()
+        if _starts_clause(opening) and not _starts_clause(before) and before not in PREPOSITIONS:
+            end, start = words[k - 1].end(), words[k].start()
+            cuts.append((Clause(clause.text[:end], clause.start, clause.start + end),
+                         Clause(clause.text[start:], clause.start + start, clause.end)))
+    return cuts
 
 
 def _contrast_at(words: list[str], i: int) -> int:
@@ -182,12 +206,32 @@ class AspectAnalyzer:
         kept = [row for row, b in enumerate(best) if b < len(self.ids) and aspect_probs[row, b] >= self.threshold]
         if not kept:
             return results
-        texts = [clauses[row] for row in kept]
-        general = self.sentiment.predict(texts, language)[1][:, self._polarity]
-        polarity = self.opinions.blend(texts, general, language, [block[kept] for block in blocks])
+        polarity = self.polarity([clauses[row] for row in kept], language, [block[kept] for block in blocks])
         for row, probs in zip(kept, polarity):
             results[row] = (self.ids[best[row]], float(aspect_probs[row, best[row]]), probs)
         return results
+
+    def polarity(self, texts: Sequence[str], language: str = "en",
+                 blocks: Sequence[np.ndarray] | None = None) -> np.ndarray:
+        """(n, 3) polarity probabilities (negative, neutral, positive) of clauses, whatever they are about;
+        `blocks` are their embeddings when already computed (`OpinionModel.embed`)."""
+        general = self.sentiment.predict(list(texts), language)[1][:, self._polarity]
+        return self.opinions.blend(texts, general, language, blocks)
+
+    def _cut_between_aspects(self, found: list[tuple[int, Clause]], results: list, language: str) -> list:
+        """(utterance index, clause) with its `classify` result, in order, each clause that speaks of
+        two aspects with nothing to mark the boundary cut in two: at the unmarked cut (`unmarked_cuts`)
+        whose sides go to two different aspects, the less sure side being the surest."""
+        cuts = [unmarked_cuts(clause) for _, clause in found]
+        halves = self.classify([half.text for clause_cuts in cuts for cut in clause_cuts for half in cut], language)
+        scored, kept = iter(halves), []
+        for (index, clause), result, clause_cuts in zip(found, results, cuts):
+            options = []
+            for (left, right), first, second in ((cut, next(scored), next(scored)) for cut in clause_cuts):
+                if first[0] and second[0] and first[0] != second[0]:
+                    options.append((min(first[1], second[1]), [((index, left), first), ((index, right), second)]))
+            kept += max(options, key=lambda option: option[0])[1] if options else [((index, clause), result)]
+        return kept
 
     def analyse(self, utterances: list[Utterance], indices: list[int],
                 language: str | None = None) -> list[AspectMention]:
@@ -201,8 +245,8 @@ class AspectAnalyzer:
         if language is None:
             language = detect_language(" ".join(utterances[i].text for i in indices))
         mentions = []
-        for (index, clause), (aspect, confidence, probs) in zip(
-                found, self.classify([c.text for _, c in found], language)):
+        for (index, clause), (aspect, confidence, probs) in self._cut_between_aspects(
+                found, self.classify([c.text for _, c in found], language), language):
             if aspect is None:
                 continue
             start, end = _timing(utterances[index], clause)

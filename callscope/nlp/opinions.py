@@ -6,8 +6,12 @@ business's own wording is known to its taxonomy only. The taxonomy's
 aspect `positive` / `negative` examples, with GENERAL_OPINIONS, make a negative and a positive
 prototype, and its plain aspect mentions with call small talk (BACKGROUND) the neutral one: a
 business-specific opinion model. A text's cosines to the three prototypes (a sharp softmax)
-say how much of it is opinion; the direction of that opinion is the prototypes' blended with
-the classifier's (`classifier_weight`). English text uses all the embedders, other languages
+say how much of it is opinion. The direction of that opinion comes from its closeness to the
+negative and the positive side (PROTOTYPE_SHARE of the cosine to the side's prototype, the rest
+the mean cosine to its NEAREST closest examples: a prototype is an average, in which a close
+paraphrase of one example, "the product exceeded my expectation", is lost among the many
+examples about the same things, "it fell short of my expectations"), blended with the
+classifier's direction (`classifier_weight`). English text uses all the embedders, other languages
 the multilingual ones (USE).
 
 `OpinionAdjusted` wraps a sentiment classifier so that its probabilities are mixed with this
@@ -28,7 +32,11 @@ from callscope.nlp.taxonomy import Taxonomy
 
 POLARITIES = ("negative", "neutral", "positive")
 CLASSIFIER_WEIGHT = 0.2     # share of the classifier in an opinion's direction (0.2-0.3 best on aspect dev clauses)
-SHARPNESS = 20.0            # softmax scale over the cosines to the prototypes
+SHARPNESS = 20.0            # softmax scale over the cosines to the prototypes (and over closeness)
+# An opinion's direction: PROTOTYPE_SHARE x cosine to the side's prototype + the rest x the mean cosine to
+# its NEAREST closest examples. Chosen on MAMS val and the fixture sentences (docs/benchmarks.md).
+PROTOTYPE_SHARE = 0.3
+NEAREST = 10
 
 # Small talk of calls in English and French: neutral, and about no aspect.
 BACKGROUND = (
@@ -109,12 +117,14 @@ class OpinionModel:
         texts, polarities = opinion_examples(taxonomy)
         self.available = bool(texts)
         self._prototypes: dict[str, np.ndarray] = {}
+        self._sides: dict[str, tuple[np.ndarray, np.ndarray]] = {}     # negative and positive examples
         if self.available:
             blocks = self.embed(texts)
             labels = np.array(polarities)
             for key, indices in self.routes.items():
                 x = features(blocks, indices)
                 self._prototypes[key] = unit(np.stack([x[labels == p].mean(0) for p in POLARITIES]))
+                self._sides[key] = (x[labels == "negative"], x[labels == "positive"])
 
     def embed(self, texts: Sequence[str]) -> list[np.ndarray]:
         """Unit embeddings of `texts`, one block per embedder."""
@@ -127,15 +137,26 @@ class OpinionModel:
         odds = np.exp(logits - logits.max(axis=1, keepdims=True))
         return odds / odds.sum(axis=1, keepdims=True)
 
+    def directions(self, blocks: Sequence[np.ndarray], language: str) -> np.ndarray:
+        """(n,) P(positive | opinion): a sharp softmax over the closeness to the negative and positive side."""
+        route = "en" if language == "en" else "multi"
+        x = features(blocks, self.routes[route])
+        prototypes = x @ self._prototypes[route][[0, 2]].T
+        nearest = np.stack([np.sort(x @ side.T, axis=1)[:, -NEAREST:].mean(axis=1) for side in self._sides[route]],
+                           axis=1)
+        closeness = PROTOTYPE_SHARE * prototypes + (1 - PROTOTYPE_SHARE) * nearest
+        return 1 / (1 + np.exp(SHARPNESS * (closeness[:, 0] - closeness[:, 1])))
+
     def blend(self, texts: Sequence[str], general: np.ndarray, language: str,
               blocks: Sequence[np.ndarray] | None = None) -> np.ndarray:
         """(n, 3) polarity probabilities (POLARITIES order) of texts whose classifier gave `general`
         (same order): the opinion share from the prototypes, its direction blended with the classifier's."""
         if not self.available or not len(texts):
             return general
-        opinion = self.opinions(self.embed(texts) if blocks is None else blocks, language)
+        blocks = self.embed(texts) if blocks is None else blocks
+        opinion = self.opinions(blocks, language)
         polar = opinion[:, 0] + opinion[:, 2]
-        own = opinion[:, 2] / np.maximum(polar, 1e-9)
+        own = self.directions(blocks, language)
         general_polar = general[:, 0] + general[:, 2]
         theirs = np.where(general_polar > 1e-9, general[:, 2] / np.maximum(general_polar, 1e-9), 0.5)
         positive = (1 - self.classifier_weight) * own + self.classifier_weight * theirs
