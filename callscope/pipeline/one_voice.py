@@ -33,7 +33,6 @@ SENTENCE_END = (".", "?", "!")
 CUE_WEIGHT = 0.5              # log-odds per point of phrase evidence (roles.py), clipped to CUE_RANGE
 CUE_RANGE = (-2.0, 3.0)
 EVIDENCE = "one voice heard: parties told apart by what each sentence says"
-ROLES_BY_WORDS = "no role phrase decided: the speaker whose sentences read more like the agent's is the agent"
 TWO_VOICES_EVIDENCE = "one voice held nearly all the speech: two voices kept, their words read as agent and customer"
 
 

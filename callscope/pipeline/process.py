@@ -17,7 +17,7 @@ from callscope.pipeline.audio import DecodedAudio, load_audio
 from callscope.pipeline.bleed import drop_bleed
 from callscope.pipeline.enrich import Enricher
 from callscope.pipeline.ingest import InputFile
-from callscope.pipeline.one_voice import (EVIDENCE, ROLES_BY_WORDS, TWO_VOICES_EVIDENCE, parties_of_voices,
+from callscope.pipeline.one_voice import (EVIDENCE, TWO_VOICES_EVIDENCE, parties_of_voices,
                                           sentence_agent_probability, split_one_voice, two_parties_allowed)
 from callscope.pipeline.recover import channel_speech, merge_stretches, recover_skipped_speech
 from callscope.pipeline.roles import assign_roles
@@ -123,20 +123,6 @@ class CallProcessor:
         warnings.append(EVIDENCE)
         return split, [Turn(start=a, end=b, speaker=s) for a, b, s in speech_intervals(words)]
 
-    def _roles_by_words(self, segments: list[Segment], speakers: list[Speaker], utterances) -> None:
-        """Roles of a mono call's two talking speakers when the phrase cues left them unknown: from how
-        their sentences read, relative to each other (one_voice.parties_of_voices)."""
-        parties = parties_of_voices([w for s in segments for w in s.words], self._agent_probability)
-        if not parties:
-            return
-        roles, confidence = parties
-        for speaker in speakers:
-            if speaker.id in roles:
-                speaker.role, speaker.role_confidence = roles[speaker.id], round(confidence[roles[speaker.id]], 2)
-                speaker.role_evidence = [ROLES_BY_WORDS]
-        for utterance in utterances:
-            utterance.role = roles.get(utterance.speaker, utterance.role)
-
     def process(self, item: InputFile, sha256: str) -> Conversation:
         """Transcribe one recording; raises InputError when it cannot be decoded."""
         settings = self.settings
@@ -162,8 +148,6 @@ class CallProcessor:
         utterances = build_utterances([w for s in segments for w in s.words], speakers)
         if audio.source.layout != "stereo" and all(s.role == "unknown" for s in speakers):
             assign_roles(speakers, utterances, settings.roles)
-            if settings.roles.by_words and all(s.role == "unknown" for s in speakers):
-                self._roles_by_words(segments, speakers, utterances)
         talk_seconds(utterances, speakers)
         overtalk = find_overtalk([(t.start, t.end, t.speaker) for t in turns])
 
