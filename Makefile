@@ -35,6 +35,8 @@ bench: install
 	$(BIN)/python benchmarks/bench_transcribe.py --out benchmarks/results
 	$(BIN)/python benchmarks/bench_diarization.py --json benchmarks/results/diarization.json
 	$(BIN)/python benchmarks/bench_long_call.py --minutes 20 --json benchmarks/results/long_call.json
+	@# Mono diarisation of real phone calls against plain pyannote: needs the set built by benchmarks/phone_devset.py.
+	test ! -f ../phone_dev/READY || $(BIN)/python benchmarks/bench_phone_diarization.py --json benchmarks/results/phone_diarization.json
 	$(BIN)/python benchmarks/bench_reports.py --out benchmarks/results/reports
 	$(BIN)/python benchmarks/bench_roles_by_words.py --json benchmarks/results/roles_by_words.json
 	$(BIN)/python benchmarks/bench_reasons_cs.py --json benchmarks/results/reasons_cs.json

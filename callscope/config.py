@@ -103,6 +103,7 @@ class DiarisationSettings(_Strict):
     second_voice: bool = True                           # look for a second voice when one speaker has all
     second_voice_min_ratio: float = Field(1.4, gt=1)    # between/within distance of a clear split
     second_voice_min_share: float = Field(0.3, gt=0, le=0.5)  # speech share of the smaller voice
+    two_party: bool = True                              # one speaker with all: offer a two-speaker clustering
 
 
 class RoleSettings(_Strict):

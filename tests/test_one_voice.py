@@ -13,8 +13,8 @@ from callscope.config import RoleSettings, Settings, SpeakerSettings
 from callscope.conversation import Speaker, Word
 from callscope.errors import ConfigError
 from callscope.nlp.role_words import RoleByWords, load_role_examples, role_examples
-from callscope.pipeline.one_voice import (EVIDENCE, decode_parties, sentence_agent_probability, sentences,
-                                          split_one_voice, two_parties_allowed)
+from callscope.pipeline.one_voice import (EVIDENCE, decode_parties, parties_of_voices, sentence_agent_probability,
+                                          sentences, split_one_voice, two_parties_allowed)
 
 pytestmark = pytest.mark.slow     # loads text models (embedders, heads) or builds a large corpus
 
@@ -99,6 +99,40 @@ def test_a_monologue_stays_one_speaker(agent_probability):
     words = words_of(voicemail)
     assert split_one_voice(words, Speaker(id="SPEAKER_00"), agent_probability) is None
     assert {w.speaker for w in words} == {"SPEAKER_00"}
+
+
+def labelled(words: list[Word], speakers: list[str]) -> list[Word]:
+    """The words with sentence i given to speakers[i]."""
+    for unit, speaker in zip(sentences(words), speakers):
+        for word in unit:
+            word.speaker = speaker
+    return words
+
+
+def test_two_voices_that_read_as_agent_and_customer_get_those_roles(agent_probability):
+    ids = {"agent": "SPEAKER_01", "customer": "SPEAKER_00"}
+    words = labelled(words_of([line for _, line in DIALOGUE]), [ids[role] for role, _ in DIALOGUE])
+    parties = parties_of_voices(words, agent_probability)
+    assert parties is not None
+    roles, confidence = parties
+    assert roles == {"SPEAKER_01": "agent", "SPEAKER_00": "customer"}
+    assert 0.5 < confidence["agent"] <= 1 and 0.5 < confidence["customer"] <= 1
+
+
+def test_two_voices_of_one_party_are_not_two_parties(agent_probability):
+    """A voicemail that the clustering cut in two: both halves read as the customer."""
+    voicemail = ["Hi, it's Tom Baker calling about my broadband.", "It has been down since Monday.",
+                 "I've restarted the router twice and nothing works.", "Please call me back on my mobile.",
+                 "I work from home, so I really need it fixed.", "My account number is in the letter.",
+                 "I'd like someone to come and look at the line.", "Thanks, bye."]
+    words = labelled(words_of(voicemail), ["SPEAKER_00", "SPEAKER_01"] * 4)
+    assert parties_of_voices(words, agent_probability) is None
+
+
+def test_hold_music_is_not_a_party(agent_probability):
+    """The second 'voice' is hold music: no words, so it cannot read as either party."""
+    words = words_of([line for role, line in DIALOGUE if role == "agent"])
+    assert parties_of_voices(words, agent_probability) is None
 
 
 def test_a_bad_role_examples_file_is_a_one_line_error(tmp_path):

@@ -7,7 +7,9 @@ so VBx is not available). Every model file is checked against a pinned sha256.
 Hyper-parameters were tuned on AMI meeting excerpts: docs/diarization.md.
 When one speaker holds nearly all the speech, a second-voice check
 (`second_voice.py`) looks again, unit by unit, for a voice the segmentation
-merged into it.
+merged into it; if it finds none, the best two-speaker clustering of the same
+embeddings is kept beside the result (`Diarisation.two_party`), for the words
+to judge (a contact-centre call has two parties: pipeline/process.py).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class Diarisation:
     turns: list[Turn]
     exclusive: list[Turn]
     speakers: list[str] = field(default_factory=list)
+    two_party: Diarisation | None = None  # when one speaker has nearly all: the same embeddings in two clusters
 
     def to_rttm(self, uri: str, exclusive: bool = False) -> str:
         """RTTM text, one SPEAKER line per turn."""
@@ -94,12 +97,23 @@ def _turns(annotation) -> list[Turn]:
             for s, _, label in annotation.itertracks(yield_label=True)]
 
 
+def _diarisation(output) -> Diarisation:
+    return Diarisation(_turns(output.speaker_diarization), _turns(output.exclusive_speaker_diarization),
+                       sorted(output.speaker_diarization.labels()))
+
+
 def _seconds(turns: list[Turn]) -> dict[str, float]:
     """Seconds of speech per speaker."""
     seconds: dict[str, float] = {}
     for turn in turns:
         seconds[turn.speaker] = seconds.get(turn.speaker, 0.0) + turn.end - turn.start
     return seconds
+
+
+def dominated(result: Diarisation) -> bool:
+    """Whether one speaker holds DOMINANT_SHARE or more of the solo (exclusive) speech."""
+    solo = _seconds(result.exclusive)
+    return bool(solo) and max(solo.values()) >= DOMINANT_SHARE * sum(solo.values())
 
 
 class Diariser:
@@ -162,19 +176,32 @@ class Diariser:
             import torchaudio.functional
 
             samples = torchaudio.functional.resample(samples, sample_rate, SAMPLE_RATE)
+        file = self._file(samples)
         # parallel only across chunks (embedding workers): torch's intra-op threads
         # make pyannote's many small ops slower, and stall when the cores are shared
         with one_torch_thread():
-            with torch.inference_mode():
-                output = self.pipeline({"waveform": samples, "sample_rate": SAMPLE_RATE, "uri": "call"},
-                                       num_speakers=num_speakers, min_speakers=min_speakers,
-                                       max_speakers=max_speakers)
-            result = Diarisation(_turns(output.speaker_diarization), _turns(output.exclusive_speaker_diarization),
-                                 sorted(output.speaker_diarization.labels()))
-            counts = range(num_speakers or min_speakers or 1, (num_speakers or max_speakers or MANY) + 1)
-            if self.settings.second_voice and 2 in counts:
-                result, _ = self.recheck(samples[0], result, counts)
+            self.pipeline.training = True  # keeps segmentation and embeddings in `file` for a second clustering
+            try:
+                with torch.inference_mode():
+                    result = _diarisation(self.pipeline(file, num_speakers=num_speakers, min_speakers=min_speakers,
+                                                        max_speakers=max_speakers))
+                counts = range(num_speakers or min_speakers or 1, (num_speakers or max_speakers or MANY) + 1)
+                verdict = None
+                if self.settings.second_voice and 2 in counts:
+                    result, verdict = self.recheck(samples[0], result, counts)
+                if (self.settings.two_party and not num_speakers and 2 in counts and dominated(result)
+                        and not (verdict and verdict.turns)):
+                    with torch.inference_mode():
+                        two = _diarisation(self.pipeline(file, num_speakers=2))
+                    result.two_party = two if len(two.speakers) == 2 else None
+            finally:
+                self.pipeline.training = False
         return result
+
+    def _file(self, samples) -> dict:
+        """pyannote's input for the (1, num_samples) tensor; the pipeline keeps segmentation and
+        embeddings in it while in training mode."""
+        return {"waveform": samples, "sample_rate": SAMPLE_RATE, "uri": "call"}
 
     def recheck(self, samples, result: Diarisation, counts: range = range(1, MANY + 1),
                 ) -> tuple[Diarisation, second_voice.Verdict | None]:
@@ -183,9 +210,9 @@ class Diariser:
         two voices if it finds them; if it finds one, speakers heard only in overlap with it, for
         less than PHANTOM_SHARE of the speech, are dropped (the segmentation's phantom overlaps).
         The result keeps a speaker count in `counts` (the caller's bounds)."""
-        solo = _seconds(result.exclusive)
-        if not solo or max(solo.values()) < DOMINANT_SHARE * sum(solo.values()):
+        if not dominated(result):
             return result, None
+        solo = _seconds(result.exclusive)
         verdict = second_voice.check(
             samples.numpy(), [(t.start, t.end) for t in result.exclusive],
             lambda spans: self.embedding.embed_spans(samples, spans).numpy(),

@@ -6,6 +6,8 @@ and the most likely sequence of parties is decoded: a sentence usually keeps
 the previous sentence's party, and a question is usually answered by the other
 party. The split is kept only when each party has sentences that read clearly
 as theirs: a voicemail or a recorded message stays one speaker.
+`parties_of_voices` judges a two-speaker clustering the same way: kept when its
+two voices read as different parties.
 """
 
 from __future__ import annotations
@@ -25,10 +27,13 @@ SWITCH = 0.5                  # chance the other party speaks next, after a stat
 SWITCH_AFTER_QUESTION = 0.6   # ... after a question
 MIN_SENTENCES = 2             # each party needs at least this many sentences
 MIN_EVIDENCE = 3.0            # ... and this much log-odds for its side, summed over them (about 20:1)
+MIN_VOICE_SHARE = 0.25       # ... each of them says at least this share of the sentences
+MIN_PARTY_GAP = 0.4          # two voices: mean agent log-odds of the agent's sentences above the customer's
 SENTENCE_END = (".", "?", "!")
 CUE_WEIGHT = 0.5              # log-odds per point of phrase evidence (roles.py), clipped to CUE_RANGE
 CUE_RANGE = (-2.0, 3.0)
 EVIDENCE = "one voice heard: parties told apart by what each sentence says"
+TWO_VOICES_EVIDENCE = "one voice held nearly all the speech: two voices kept, their words read as agent and customer"
 
 
 def two_parties_allowed(count: SpeakerSettings) -> bool:
@@ -87,6 +92,35 @@ def decode_parties(agent_probability: np.ndarray, questions: Sequence[bool]) -> 
     return ["agent" if state == 0 else "customer" for state in reversed(path)]
 
 
+def _log_odds(probability: np.ndarray) -> np.ndarray:
+    clipped = np.clip(probability, 1e-6, 1 - 1e-6)
+    return np.log(clipped / (1 - clipped))
+
+
+def parties_of_voices(words: Sequence[Word], agent_probability: Callable[[list[str]], np.ndarray],
+                      ) -> tuple[dict[str, Role], dict[str, float]] | None:
+    """Agent and customer for the two speakers of `words` when their sentences read as different
+    parties (a sentence goes to the speaker of most of its words): each speaker has MIN_SENTENCES
+    sentences and MIN_VOICE_SHARE of all, and the mean agent log-odds of one exceeds the other's
+    by MIN_PARTY_GAP; else None. Relative, not absolute: short replies read as the customer whoever
+    says them. Also returns each role's confidence (mean probability of its sentences)."""
+    units = sentences(words)
+    owners = np.array([max({w.speaker for w in unit}, key=lambda s: sum(w.speaker == s for w in unit))
+                       for unit in units])
+    voices = sorted(set(owners))
+    fewest = max(MIN_SENTENCES, MIN_VOICE_SHARE * len(units))
+    if len(voices) != 2 or min((owners == v).sum() for v in voices) < fewest:
+        return None
+    probability = np.asarray(agent_probability([join_words([w.text for w in unit]) for unit in units]), dtype=float)
+    odds = _log_odds(probability)
+    agent, customer = sorted(voices, key=lambda v: odds[owners == v].mean(), reverse=True)
+    if odds[owners == agent].mean() - odds[owners == customer].mean() < MIN_PARTY_GAP:
+        return None
+    return ({agent: "agent", customer: "customer"},
+            {"agent": float(probability[owners == agent].mean()),
+             "customer": float(1 - probability[owners == customer].mean())})
+
+
 def split_one_voice(words: Sequence[Word], speaker: Speaker,
                     agent_probability: Callable[[list[str]], np.ndarray]) -> list[Speaker] | None:
     """Agent and customer speakers for the words of one voice, relabelling the words; None (and
@@ -97,7 +131,7 @@ def split_one_voice(words: Sequence[Word], speaker: Speaker,
     texts = [join_words([w.text for w in unit]) for unit in units]
     probability = np.asarray(agent_probability(texts), dtype=float)
     parties = np.array(decode_parties(probability, [t.endswith("?") for t in texts]))
-    agent_odds = np.log(np.clip(probability, 1e-6, 1 - 1e-6) / np.clip(1 - probability, 1e-6, 1 - 1e-6))
+    agent_odds = _log_odds(probability)
     for role, odds in (("agent", agent_odds), ("customer", -agent_odds)):
         if (parties == role).sum() < MIN_SENTENCES or odds[parties == role].sum() < MIN_EVIDENCE:
             return None

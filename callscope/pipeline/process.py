@@ -18,8 +18,8 @@ from callscope.pipeline.audio import DecodedAudio, load_audio
 from callscope.pipeline.bleed import drop_bleed
 from callscope.pipeline.enrich import Enricher
 from callscope.pipeline.ingest import InputFile
-from callscope.pipeline.one_voice import (EVIDENCE, sentence_agent_probability, split_one_voice,
-                                          two_parties_allowed)
+from callscope.pipeline.one_voice import (EVIDENCE, TWO_VOICES_EVIDENCE, parties_of_voices,
+                                          sentence_agent_probability, split_one_voice, two_parties_allowed)
 from callscope.pipeline.recover import channel_speech, merge_stretches, recover_skipped_speech
 from callscope.pipeline.roles import assign_roles
 from callscope.pipeline.transcribe import Transcriber, TrackTranscript
@@ -47,8 +47,9 @@ class CallProcessor:
         self._role_head = None
         self._role_head_lock = threading.Lock()
 
-    def _diarise(self, audio: DecodedAudio) -> tuple[list[Turn], list[Turn]]:
-        """Overlapping and exclusive speaker turns of a mono recording."""
+    def _diarise(self, audio: DecodedAudio) -> tuple[list[Turn], list[Turn], list[Turn] | None]:
+        """Overlapping and exclusive speaker turns of a mono recording, and when one speaker holds
+        nearly all the speech, the exclusive turns of the same call clustered in two (else None)."""
         from callscope.pipeline.diarise import Diariser
 
         count = self.settings.speakers
@@ -58,7 +59,8 @@ class CallProcessor:
             result = self._diariser.diarise(audio.tracks[0], num_speakers=count.num_speakers,
                                             min_speakers=count.min_speakers, max_speakers=count.max_speakers)
         convert = lambda turns: [Turn(start=t.start, end=t.end, speaker=t.speaker) for t in turns]  # noqa: E731
-        return convert(result.turns), convert(result.exclusive)
+        two_party = convert(result.two_party.exclusive) if result.two_party else None
+        return convert(result.turns), convert(result.exclusive), two_party
 
     def _speakers_by_channel(self, audio: DecodedAudio, segments: list[Segment], warnings: list[str]):
         segments, dropped = drop_bleed(segments, audio.tracks, self.settings.audio.bleed_margin_db)
@@ -82,25 +84,42 @@ class CallProcessor:
 
     def _speakers_by_diarisation(self, audio: DecodedAudio, transcripts: list[TrackTranscript],
                                  segments: list[Segment]):
-        turns, exclusive = self._diarise(audio)
+        turns, exclusive, two_party = self._diarise(audio)
         segments = self._recover(audio, transcripts, segments,
                                  lambda _: merge_stretches((t.start, t.end) for t in turns))
         label_words_by_turns(segments, [(t.start, t.end, t.speaker) for t in exclusive])
         if not exclusive:
             label_words(segments)
         ids = sorted({t.speaker for t in turns} | {w.speaker for s in segments for w in s.words})
-        return segments, [Speaker(id=i) for i in ids], turns
+        return segments, [Speaker(id=i) for i in ids], turns, two_party
 
-    def _split_one_voice(self, segments: list[Segment], speakers: list[Speaker], turns: list[Turn],
-                         warnings: list[str]) -> tuple[list[Speaker], list[Turn]]:
-        """Agent and customer of a mono call diarised as one voice, told apart by their words."""
-        roles = self.settings.roles
-        words = [w for s in segments for w in s.words]
+    def _agent_probability(self, texts: list[str]):
+        """P(agent) of sentences (one_voice.py), with the role-by-words head learnt on first use."""
         with self._role_head_lock:
             if self._role_head is None:
                 self._role_head = RoleByWords(*self._role_examples)
-            split = split_one_voice(words, speakers[0],
-                                    lambda texts: sentence_agent_probability(texts, self._role_head, roles))
+            return sentence_agent_probability(texts, self._role_head, self.settings.roles)
+
+    def _two_parties(self, segments: list[Segment], speakers: list[Speaker], turns: list[Turn],
+                     two_party: list[Turn] | None, warnings: list[str]) -> tuple[list[Speaker], list[Turn]]:
+        """Agent and customer of a mono call in which one voice holds (nearly) all the speech: the
+        two-speaker clustering when the words of its two voices read as the two parties, else the
+        sentences split by their words (one_voice.py); as diarised when neither reads as two parties."""
+        words = [w for s in segments for w in s.words]
+        diarised = [w.speaker for w in words]
+        dominant = max(speakers, key=lambda s: diarised.count(s.id))
+        if two_party:
+            label_words_by_turns(segments, [(t.start, t.end, t.speaker) for t in two_party])
+            parties = parties_of_voices(words, self._agent_probability)
+            if parties:
+                roles, confidence = parties
+                warnings.append(TWO_VOICES_EVIDENCE)
+                return ([Speaker(id=i, role=roles[i], role_evidence=[TWO_VOICES_EVIDENCE],
+                                 role_confidence=round(confidence[roles[i]], 2)) for i in sorted(roles)],
+                        [t for t in two_party if t.speaker in roles])
+            for word, speaker in zip(words, diarised):
+                word.speaker = speaker
+        split = split_one_voice(words, dominant, self._agent_probability)
         if split is None:
             return speakers, turns
         warnings.append(EVIDENCE)
@@ -123,9 +142,10 @@ class CallProcessor:
                 audio.tracks, index, settings.audio.bleed_margin_db))
             segments, speakers, turns = self._speakers_by_channel(audio, segments, warnings)
         else:
-            segments, speakers, turns = self._speakers_by_diarisation(audio, transcripts, segments)
-            if len(speakers) == 1 and settings.roles.by_words and two_parties_allowed(settings.speakers):
-                speakers, turns = self._split_one_voice(segments, speakers, turns, warnings)
+            segments, speakers, turns, two_party = self._speakers_by_diarisation(audio, transcripts, segments)
+            if ((len(speakers) == 1 or two_party) and settings.roles.by_words
+                    and two_parties_allowed(settings.speakers)):
+                speakers, turns = self._two_parties(segments, speakers, turns, two_party, warnings)
         clock["diarise"] = perf_counter()
         utterances = build_utterances([w for s in segments for w in s.words], speakers)
         if audio.source.layout != "stereo" and all(s.role == "unknown" for s in speakers):

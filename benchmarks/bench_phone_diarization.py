@@ -1,0 +1,288 @@
+"""Benchmark mono diarisation of real two-party phone calls: callscope against plain pyannote, one run.
+
+Calls: the mono calls of the development set of real speech in phone conditions built by
+benchmarks/phone_devset.py (--devset, default ../phone_dev; never copied into the project) that can score
+diarisation: the 4 real two-party SpokenWOZ phone calls mixed to mono (reference turns: a speaker's words
+less than 0.5 s apart joined) and the two-party calls assembled from real recorded speakers through a
+G.711 telephone line (reference turns as placed).
+
+Systems, all with the same weights (segmentation-3.0 + CAM++):
+- plain pyannote: `SpeakerDiarization` with pyannote's speaker-diarization-3.1 parameters (centroid
+  linkage, threshold 0.7046, min_cluster_size 12, min_duration_off 0, embeddings without overlap) and
+  no callscope step after it;
+- callscope: `CallProcessor.process`, the path `callscope run` takes on a mono call (ASR, diarisation,
+  second-voice check, two-party prior, one voice split by words, roles), enrichment off;
+- callscope "before" (--before KEY=VALUE... DiarisationSettings overrides: the settings before the
+  two-party prior) and, for information, callscope with num_speakers=2 (an oracle speaker count).
+Metrics: DER with collar 0.25 (callscope.evaluation.der, pyannote.metrics' convention), overlap scored;
+for callscope, the share of ASR words whose speaker's role is the reference speaker's at the word's
+middle (words outside every reference turn take the nearest one), averaged over the real dialogues only
+(the assembled calls are read books: their words cannot say who is the agent).
+ASR transcripts are cached in --work (default: a temporary folder), so the callscope variants hear the same words.
+
+    python benchmarks/bench_phone_diarization.py [--devset /work/phone_dev] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import pickle
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import soundfile
+import torch
+from pyannote.core import Annotation, Segment
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+from bench_diarization import overrides  # noqa: E402
+
+from callscope.config import load_settings  # noqa: E402
+from callscope.evaluation.der import load_rttm, score  # noqa: E402
+from callscope.pipeline.audio import load_audio  # noqa: E402
+from callscope.pipeline.diarise import DiarisationSettings, Diariser  # noqa: E402
+from callscope.pipeline.ingest import InputFile  # noqa: E402
+from callscope.pipeline.process import CallProcessor  # noqa: E402
+from callscope.pipeline.transcribe import Transcriber  # noqa: E402
+
+COLLAR = 0.25
+DIALOGUE_SOURCES = {"spokenwoz"}  # real conversations; assembled calls are read speech, their words say no role
+PARTY_WORDS = 0.1    # one-party check: a speaker with this share of the words counts as a party
+PLAIN_PYANNOTE = {"threshold": 0.7045654963945799, "min_cluster_size": 12, "method": "centroid",
+                  "min_duration_off": 0.0, "exclude_overlap": True, "embedding_max_seconds": 0.0,
+                  "second_voice": False}
+
+
+@dataclass
+class Call:
+    """A mono call with its reference turns (labels are roles: agent, customer)."""
+
+    uri: str
+    audio: Path
+    reference: Annotation
+    source: str
+
+
+def devset_calls(folder: Path) -> list[Call]:
+    """The mono calls of the phone development set that can score diarisation (manifest version 1 of
+    benchmarks/phone_devset.py), reference labels renamed to roles."""
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    calls = []
+    for item in manifest["items"]:
+        if item["layout"] != "mono" or "diarisation" not in item["tasks"]:
+            continue
+        reference = load_rttm(folder / item["rttm"])[item["call"]]
+        renamed = reference.rename_labels(item["speakers"])
+        renamed.uri = item["id"]
+        calls.append(Call(item["id"], folder / item["path"], renamed, item["source"]))
+    return calls
+
+
+def one_party_recordings(folder: Path, work: Path) -> list[tuple[str, Path]]:
+    """Each channel of the development set's real stereo calls recorded without bleed (one party
+    each: a stand-in for a voicemail or one leg of a call), written to `work` as a mono file."""
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    recordings = []
+    for item in manifest["items"]:
+        if item["layout"] != "stereo" or item["source"] != "spokenwoz" or item.get("bleed"):
+            continue
+        stereo, rate = soundfile.read(folder / item["path"], dtype="float32")
+        for channel, label in enumerate(item["channels"]):
+            path = work / f"{item['call']}_{item['speakers'][label]}.wav"
+            soundfile.write(path, stereo[:, channel], rate, subtype="PCM_16")
+            recordings.append((path.stem, path))
+    return recordings
+
+
+class CachedTranscriber:
+    """A Transcriber whose results are kept (by samples, track and language) in a pickle file,
+    so the callscope variants of one run, and later runs, hear the same words."""
+
+    def __init__(self, transcriber, path: Path):
+        self.transcriber, self.path = transcriber, path
+        self.memo = pickle.loads(path.read_bytes()) if path.exists() else {}
+
+    def _cached(self, key: tuple, compute):
+        if key not in self.memo:
+            self.memo[key] = compute()
+            self.path.write_bytes(pickle.dumps(self.memo))
+        return copy.deepcopy(self.memo[key])
+
+    @staticmethod
+    def _digest(samples: np.ndarray) -> str:
+        return hashlib.sha1(np.ascontiguousarray(samples).tobytes()).hexdigest()
+
+    def transcribe(self, samples, track):
+        return self._cached(("vad", self._digest(samples), track),
+                            lambda: self.transcriber.transcribe(samples, track))
+
+    def transcribe_without_vad(self, samples, track, language):
+        return self._cached(("novad", self._digest(samples), track, language),
+                            lambda: self.transcriber.transcribe_without_vad(samples, track, language))
+
+
+class FrontEndCache(Diariser):
+    """A Diariser that keeps each waveform's segmentation and embeddings (by content), so the
+    callscope variants diarise a call once and only cluster it again."""
+
+    def __init__(self, settings: DiarisationSettings):
+        super().__init__(settings)
+        self.files: dict[str, dict] = {}
+
+    def _file(self, samples) -> dict:
+        digest = hashlib.sha1(samples.numpy().tobytes()).hexdigest()
+        return self.files.setdefault(digest, super()._file(samples))
+
+
+class Variant:
+    """The shared Diariser seen with one variant's settings (what CallProcessor calls)."""
+
+    def __init__(self, diariser: Diariser, settings: DiarisationSettings):
+        self.diariser, self.settings = diariser, settings
+
+    def diarise(self, waveform, **bounds):
+        self.diariser.settings = self.settings
+        return self.diariser.diarise(waveform, **bounds)
+
+
+def annotation(turns, uri: str) -> Annotation:
+    found = Annotation(uri=uri)
+    for i, turn in enumerate(turns):
+        found[Segment(turn.start, turn.end), i] = turn.speaker
+    return found
+
+
+def role_accuracy(conversation, reference: Annotation) -> tuple[float, int]:
+    """Share of the conversation's words whose speaker's role is the reference role at the word's middle."""
+    roles = {s.id: s.role for s in conversation.speakers}
+    turns = [(segment.start, segment.end, label) for segment, _, label in reference.itertracks(yield_label=True)]
+    right = total = 0
+    for word in (w for s in conversation.segments for w in s.words):
+        middle = (word.start + word.end) / 2
+        inside = [label for a, b, label in turns if a <= middle <= b]
+        truth = inside[0] if len(inside) == 1 else (
+            None if inside else min(turns, key=lambda t: min(abs(t[0] - middle), abs(t[1] - middle)))[2])
+        if truth is None:  # overlap: either role is right
+            truth = roles.get(word.speaker)
+        total += 1
+        right += roles.get(word.speaker) == truth
+    return (right / total if total else 0.0), total
+
+
+def der_of(reference: Annotation, hypothesis: Annotation) -> float:
+    _, overall = score({reference.uri: reference}, {reference.uri: hypothesis}, collar=COLLAR)
+    return overall.der
+
+
+def callscope_processor(transcriber: CachedTranscriber, diariser: Diariser, diarisation: dict,
+                        num_speakers: int | None = None) -> CallProcessor:
+    """`callscope run`'s processor (enrichment off) with the shared transcriber and diariser; `diarisation`
+    overrides settings that act after pyannote's pipeline (second_voice, two_party)."""
+    settings = load_settings()
+    settings.enrich.enabled = False
+    settings.output.redact = False
+    settings.speakers.num_speakers = num_speakers
+    settings.diarisation = DiarisationSettings(**{**settings.diarisation.model_dump(), **diarisation})
+    processor = CallProcessor(settings)
+    processor.transcriber = transcriber
+    processor._diariser = Variant(diariser, settings.diarisation)
+    return processor
+
+
+def one_party_check(variants: dict[str, CallProcessor], recordings: list[tuple[str, Path]]) -> list[dict]:
+    """Parties (speakers with PARTY_WORDS of the words) each callscope variant finds in one-party
+    recordings (1 is right)."""
+    rows = []
+    for name, path in recordings:
+        row = {"recording": name}
+        for variant, processor in variants.items():
+            if variant == "oracle2":
+                continue
+            conversation = processor.process(InputFile(path, name), sha256="")
+            speakers = [w.speaker for s in conversation.segments for w in s.words]
+            row[f"{variant}_speakers"] = sum(speakers.count(s) >= PARTY_WORDS * len(speakers) for s in set(speakers))
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    print(f"one-party recordings: {len(rows)}; split in two: "
+          + ", ".join(f"{v} {sum(r[f'{v}_speakers'] > 1 for r in rows)}" for v in variants if v != "oracle2"))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--devset", type=Path, default=ROOT.parent / "phone_dev")
+    parser.add_argument("--work", type=Path, help="folder for the ASR cache (default: a temporary one)")
+    parser.add_argument("--before", nargs="*", default=["two_party=false"], metavar="KEY=VALUE",
+                        help="DiarisationSettings of callscope before the two-party prior (only those acting after "
+                             "pyannote's pipeline: the variants share its segmentation and embeddings)")
+    parser.add_argument("--one-party", action="store_true",
+                        help="also run callscope on each channel of the real stereo calls alone (one party each)")
+    parser.add_argument("--skip-oracle", action="store_true", help="do not run callscope with num_speakers=2")
+    parser.add_argument("--only", nargs="*", help="only these call ids")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="callscope-phone-diar-"))
+    work.mkdir(parents=True, exist_ok=True)
+    if not (args.devset / "READY").exists():
+        sys.exit(f"{args.devset}/READY not found: build the set with benchmarks/phone_devset.py")
+    calls = [c for c in devset_calls(args.devset) if not args.only or c.uri in args.only]
+
+    plain = Diariser(DiarisationSettings(**PLAIN_PYANNOTE))
+    shared = FrontEndCache(load_settings().diarisation)
+    transcriber = CachedTranscriber(Transcriber(load_settings().asr), work / "asr_cache.pkl")
+    variants = {"callscope": callscope_processor(transcriber, shared, {}),
+                "before": callscope_processor(transcriber, shared, overrides(args.before))}
+    if not args.skip_oracle:
+        variants["oracle2"] = callscope_processor(transcriber, shared, {}, num_speakers=2)
+    rows = []
+    for call in calls:
+        started = time.perf_counter()
+        waveform = load_audio(call.audio, sha256="").tracks[0]
+        row = {"call": call.uri, "source": call.source, "seconds": round(len(waveform) / 16000, 1)}
+        output = plain.pipeline({"waveform": torch.from_numpy(waveform)[None],
+                                 "sample_rate": 16000, "uri": call.uri}).speaker_diarization
+        row["plain_der"] = round(100 * der_of(call.reference, output), 2)
+        row["plain_speakers"] = len(output.labels())
+        for name, processor in variants.items():
+            conversation = processor.process(InputFile(call.audio, call.uri), sha256="")
+            accuracy, words = role_accuracy(conversation, call.reference)
+            row[f"{name}_der"] = round(100 * der_of(call.reference, annotation(conversation.turns, call.uri)), 2)
+            row[f"{name}_roles"] = round(100 * accuracy, 1)
+            row[f"{name}_speakers"] = len(conversation.speakers)
+            row["words"] = words
+        rows.append(row)
+        print(json.dumps(row), f"({time.perf_counter() - started:.0f} s)", flush=True)
+
+    print(f"\n| call | source | plain pyannote DER | callscope before DER / roles | callscope DER / roles "
+          f"| num_speakers=2 DER / roles |\n|---|---|---|---|---|---|")
+    for row in rows:
+        oracle = f"{row['oracle2_der']:.1f}% / {row['oracle2_roles']:.0f}%" if "oracle2_der" in row else "-"
+        print(f"| {row['call']} | {row['source']} | {row['plain_der']:.1f}% ({row['plain_speakers']} spk) "
+              f"| {row['before_der']:.1f}% / {row['before_roles']:.0f}% "
+              f"| {row['callscope_der']:.1f}% / {row['callscope_roles']:.0f}% | {oracle} |")
+    summary = {name: round(float(np.mean([r[f"{name}_der"] for r in rows])), 2)
+               for name in ["plain", *variants]}
+    dialogues = [r for r in rows if r["source"] in DIALOGUE_SOURCES] or rows
+    roles = {name: round(float(np.mean([r[f"{name}_roles"] for r in dialogues])), 1) for name in variants}
+    print(f"mean DER (collar {COLLAR}): {summary}; {len(rows)} calls; mean share of words with the right "
+          f"role on the {len(dialogues)} real dialogues: {roles}")
+    report = {"calls": rows, "mean_der": summary, "mean_roles": roles}
+    if args.one_party:
+        report["one_party"] = one_party_check(variants, one_party_recordings(args.devset, work))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
