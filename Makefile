@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_roles_by_words.py --json benchmarks/results/roles_by_words.json
 	$(BIN)/python benchmarks/bench_reasons_cs.py --json benchmarks/results/reasons_cs.json
 	$(BIN)/python benchmarks/bench_call_sentiment.py --json benchmarks/results/call_sentiment.json
+	test ! -d ../shared/data/spokenwoz_dev || ($(BIN)/python benchmarks/phone_devset.py && $(BIN)/python benchmarks/bench_phone_asr.py --json benchmarks/results/phone_asr.json)
 	@# The text-model benchmarks need ../shared/data (CLINC150); they are skipped without it.
 	test ! -d ../shared/data/clinc150 || $(BIN)/python benchmarks/bench_reasons_clinc.py --out benchmarks/results
 	test ! -d ../shared/data/clinc150 || $(BIN)/python benchmarks/bench_topics_clinc.py --sizes 10 --selections eom --out benchmarks/results

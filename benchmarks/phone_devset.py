@@ -430,7 +430,7 @@ def plans(data: Path, mirrors: Path, rng: np.random.Generator, skipped: list[str
         skipped.append(f"LibriSpeech test-other voices (fetch github:resemble-ai/Resemblyzer into {mirrors})")
     speakers = sorted(other)
     if (data / "librispeech_testclean_mini").is_dir() and speakers:
-        # customer: LibriSpeech 1089 (transcribed) then JFK; agent: a test-other voice (no transcript)
+        # customer: LibriSpeech 1089 (transcribed); agent: a test-other voice (no transcript)
         customer = librispeech_mini(data)
         found.append(CallPlan("asm_ls_01", "en", [customer, other[speakers[0]][:6]], [backs_of(0), []],
                               parts=["librispeech test-clean 1089 (customer, transcribed)",

@@ -13,6 +13,7 @@ from callscope.evaluation.asr import normalise, word_error_rate
 from callscope.files import sha256_file
 from callscope.pipeline.audio import load_audio
 from callscope.pipeline.ingest import InputFile
+from callscope.pipeline.transcribe import vad_threshold
 from tests.conftest import sample_audio, write_wav
 
 
@@ -29,7 +30,10 @@ def test_pipeline_gives_exactly_what_faster_whisper_gives(tmp_path, processor):
     path = first_seconds("refund_request", tmp_path, 25)
     ours = transcribe(path, processor)
     whisper = processor.transcriber
-    segments, _ = whisper.model.transcribe(decode_audio(str(path)), **whisper.options)
+    samples = decode_audio(str(path))
+    options = {**whisper.options, "vad_parameters": {**whisper.options["vad_parameters"],
+                                                     "threshold": vad_threshold(whisper.settings, samples)}}
+    segments, _ = whisper.model.transcribe(samples, **options)
     plain = [w.word.strip() for s in segments for w in s.words]
     assert [w.text for w in ours.words()] == plain and len(plain) > 30
 
