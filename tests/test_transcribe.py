@@ -13,7 +13,6 @@ from callscope.evaluation.asr import normalise, word_error_rate
 from callscope.files import sha256_file
 from callscope.pipeline.audio import load_audio
 from callscope.pipeline.ingest import InputFile
-from callscope.pipeline.transcribe import vad_threshold
 from tests.conftest import sample_audio, write_wav
 
 
@@ -31,9 +30,7 @@ def test_pipeline_gives_exactly_what_faster_whisper_gives(tmp_path, processor):
     ours = transcribe(path, processor)
     whisper = processor.transcriber
     samples = decode_audio(str(path))
-    options = {**whisper.options, "vad_parameters": {**whisper.options["vad_parameters"],
-                                                     "threshold": vad_threshold(whisper.settings, samples)}}
-    segments, _ = whisper.model.transcribe(samples, **options)
+    segments, _ = whisper.model.transcribe(samples, **whisper.options_for(samples))
     plain = [w.word.strip() for s in segments for w in s.words]
     assert [w.text for w in ours.words()] == plain and len(plain) > 30
 

@@ -102,12 +102,17 @@ class Transcriber:
         self.model = load_whisper(settings, jobs)
         self.options = whisper_options(settings)
 
+    def options_for(self, samples: np.ndarray) -> dict:
+        """`self.options` with the VAD threshold for this 16 kHz track (see vad_threshold)."""
+        if not self.settings.vad:
+            return self.options
+        parameters = {**self.options["vad_parameters"], "threshold": vad_threshold(self.settings, samples)}
+        return {**self.options, "vad_parameters": parameters}
+
     def transcribe(self, samples: np.ndarray, track: int) -> TrackTranscript:
         """Segments with words for one 16 kHz track."""
-        options = self.options
-        threshold = vad_threshold(self.settings, samples) if self.settings.vad else None
-        if threshold is not None:
-            options = {**options, "vad_parameters": {**options["vad_parameters"], "threshold": threshold}}
+        options = self.options_for(samples)
+        threshold = options["vad_parameters"]["threshold"] if self.settings.vad else None
         segments, info = self.model.transcribe(samples, **options)
         result = _segments(segments, track)
         speech = info.duration_after_vad if self.settings.vad else info.duration
