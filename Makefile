@@ -35,13 +35,16 @@ bench: install
 	$(BIN)/python benchmarks/bench_transcribe.py --out benchmarks/results
 	$(BIN)/python benchmarks/bench_diarization.py --json benchmarks/results/diarization.json
 	$(BIN)/python benchmarks/bench_long_call.py --minutes 20 --json benchmarks/results/long_call.json
-	@# Mono diarisation of real phone calls against plain pyannote: needs the set built by benchmarks/phone_devset.py.
-	test ! -f ../phone_dev/READY || $(BIN)/python benchmarks/bench_phone_diarization.py --json benchmarks/results/phone_diarization.json
 	$(BIN)/python benchmarks/bench_reports.py --out benchmarks/results/reports
 	$(BIN)/python benchmarks/bench_roles_by_words.py --json benchmarks/results/roles_by_words.json
 	$(BIN)/python benchmarks/bench_reasons_cs.py --json benchmarks/results/reasons_cs.json
 	$(BIN)/python benchmarks/bench_call_sentiment.py --json benchmarks/results/call_sentiment.json
 	$(BIN)/python benchmarks/bench_aspects.py --json benchmarks/results/aspects.json  # add --mams DIR --semeval DIR for the third-party sets
+	@# Real speech in phone conditions (docs/real_speech.md): the set is built from ../shared/data into ../phone_dev,
+	@# then callscope's ASR and mono diarisation are compared with plain faster-whisper and plain pyannote.
+	test ! -d ../shared/data/spokenwoz_dev || $(BIN)/python benchmarks/phone_devset.py
+	test ! -f ../phone_dev/READY || $(BIN)/python benchmarks/bench_phone_asr.py --json benchmarks/results/phone_asr.json
+	test ! -f ../phone_dev/READY || $(BIN)/python benchmarks/bench_phone_diarization.py --json benchmarks/results/phone_diarization.json
 	@# The text-model benchmarks need ../shared/data (CLINC150); they are skipped without it.
 	test ! -d ../shared/data/clinc150 || $(BIN)/python benchmarks/bench_reasons_clinc.py --out benchmarks/results
 	test ! -d ../shared/data/clinc150 || $(BIN)/python benchmarks/bench_topics_clinc.py --sizes 10 --selections eom --out benchmarks/results

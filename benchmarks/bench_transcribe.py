@@ -45,7 +45,7 @@ def run_plain(path: Path, transcriber, channels: int) -> tuple[float, str]:
     tracks = decode_audio(str(path), split_stereo=channels == 2)
     words = []
     for index, samples in enumerate(tracks if channels == 2 else [tracks]):
-        segments, _ = transcriber.model.transcribe(samples, **transcriber.options)
+        segments, _ = transcriber.model.transcribe(samples, **transcriber.options_for(samples))
         words += [(w.start, index, w.word.strip()) for s in segments for w in (s.words or [])]
     return perf_counter() - started, " ".join(text for _, _, text in sorted(words))
 

@@ -62,12 +62,24 @@ class AsrSettings(_Strict):
     beam_size: int = Field(5, ge=1, le=20)
     language: str | None = None
     vad: bool = True
-    vad_threshold: float = Field(0.25, gt=0, lt=1)
+    # Silero's speech probability; "auto": per track, vad_threshold_clear when Silero hears the track's
+    # voice clearly (median probability >= vad_clear_probability over its loud frames), else vad_threshold_faint
+    vad_threshold: float | Literal["auto"] = "auto"
+    vad_threshold_clear: float = Field(0.5, gt=0, lt=1)
+    vad_threshold_faint: float = Field(0.25, gt=0, lt=1)
+    vad_clear_probability: float = Field(0.6, gt=0, lt=1)
     vad_min_silence_ms: int = Field(2000, ge=0)
     recover_skipped: bool = True    # hear again, without VAD, speech the VAD skipped (pipeline/recover.py)
     condition_on_previous_text: bool = False
     cpu_threads: int = Field(0, ge=0)
     hotwords: list[str] = []   # names Whisper should expect (off by default: see docs/benchmarks.md)
+
+    @field_validator("vad_threshold")
+    @classmethod
+    def _threshold_in_range(cls, value: float | str) -> float | str:
+        if value != "auto" and not 0 < value < 1:
+            raise ValueError("must be 'auto' or a probability between 0 and 1")
+        return value
 
 
 class AudioSettings(_Strict):

@@ -52,12 +52,21 @@ def merge_stretches(stretches: Sequence[Stretch], bridge: float = BRIDGE,
     return [(start, end) for start, end in merged if end - start >= min_seconds]
 
 
+def loud_frames(samples: np.ndarray) -> np.ndarray:
+    """Per FRAME of 16 kHz audio: whether it is loud enough to be a voice (ABOVE_FLOOR_DB over the track's
+    noise floor and within BELOW_PEAK_DB of its peak)."""
+    db = _frame_db(samples)
+    if db.size == 0:
+        return np.zeros(0, bool)
+    return (db > np.percentile(db, 10) + ABOVE_FLOOR_DB) & (db > db.max() - BELOW_PEAK_DB)
+
+
 def channel_speech(tracks: Sequence[np.ndarray], index: int, bleed_margin_db: float) -> list[Stretch]:
     """Where track `index` carries its own voice: loud for it, and not just another channel's bleed."""
     own = _frame_db(tracks[index])
     if own.size == 0:
         return []
-    active = (own > np.percentile(own, 10) + ABOVE_FLOOR_DB) & (own > own.max() - BELOW_PEAK_DB)
+    active = loud_frames(tracks[index])
     for other_index, other in enumerate(tracks):
         if other_index != index:
             other_db = _frame_db(other)[:own.size]
