@@ -35,6 +35,7 @@ from callscope.errors import EXIT_OK, EXIT_SOME_FAILED, CallscopeError, InputErr
 from callscope.files import folder_lock, private_files, sha256_file
 from callscope.manifest import FileRecord, Manifest, RunRecord, now
 from callscope.metadata import CallMetadata, MetadataResolver
+from callscope.pii.call_ids import private_call_id
 from callscope.pipeline.audio import probe
 from callscope.pipeline.ingest import Discovery, InputFile, discover
 from callscope.pipeline.loaded import processor_for
@@ -184,7 +185,8 @@ class BatchRunner:
         current: dict[str, Planned] = {}
         first_of: dict[str, str] = {}
         hashed = self._hash(found)
-        ids = manifest.assign_ids([(p.item.path, p.item.call_id, p.sha256) for p in hashed])
+        wanted = private_call_id if self.settings.output.redact else str   # a caller's number or name in a file name
+        ids = manifest.assign_ids([(p.item.path, wanted(p.item.call_id), p.sha256) for p in hashed])
         for planned, call_id in zip(hashed, ids):
             planned.item = item = replace(planned.item, call_id=call_id)
             if planned.error:      # an unreadable file keeps an earlier analysis; a changed one that is not audio does not

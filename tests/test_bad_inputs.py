@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 import wave
@@ -26,6 +27,7 @@ from callscope.files import folder_lock, private_files
 from callscope.hooks import Messages
 from callscope.manifest import Manifest
 from callscope.metadata import MetadataResolver
+from callscope.pii.call_ids import private_call_id
 from callscope.pipeline.ingest import safe_id
 from callscope.reports import build_reports
 from callscope.reports.build import REPORT_BUSY
@@ -86,7 +88,8 @@ PER_FILE = {
     "callscope.wav": (lambda p, good: noise(p, 7), "ok", "callscope-wav", None),
     "reports.wav": (lambda p, good: noise(p, 8), "ok", "reports-wav", None),
     "topics.wav": (lambda p, good: noise(p, 9), "ok", "topics-wav", None),
-    "Hélène.wav": (lambda p, good: noise(p, 10), "ok", "Hélène", None),
+    "Hélène.wav": (lambda p, good: noise(p, 10), "ok", private_call_id("Hélène"), None),   # a person's name
+    "réclamation_été.wav": (lambda p, good: noise(p, 13), "ok", "réclamation_été", None),
     "zz_copy_of_good.wav": (lambda p, good: shutil.copy(good, p), "duplicate", "zz_copy_of_good", None),
     "eight_khz.wav": (lambda p, good: noise(p, 11, rate=8000, channels=1), "ok", "eight_khz", None),
     "pcm8.wav": (lambda p, good: eight_bit(p), "ok", "pcm8", None),
@@ -425,3 +428,20 @@ def test_ids_stay_with_recordings_moved_added_renamed_and_removed(batch, tmp_pat
             assert store.scalar("SELECT count(*) FROM conversations WHERE call_id = 'good'") == 1
     finally:
         inputs.rename(processed_inputs)
+
+
+def test_ids_made_from_a_callers_number_or_name_are_hashed_unless_pii_is_kept(tmp_path, fast_settings, monkeypatch):
+    trap_models(monkeypatch)                        # not audio: they fail before any model loads
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name in ("07700900123.wav", "jane-smith-complaint.wav", "20240501-143210.wav"):
+        a_file(inputs, name, "not audio\n")
+    run(fast_settings, tmp_path / "out", [inputs])
+    ids = {Path(r.path).name: call_id for call_id, r in Manifest.load(tmp_path / "out").files.items()}
+    assert ids["20240501-143210.wav"] == "20240501-143210"              # a timestamp is no personal data
+    hashed = [ids["07700900123.wav"], ids["jane-smith-complaint.wav"]]
+    assert all(re.fullmatch(r"call-[0-9a-f]{12}", i) for i in hashed) and len(set(hashed)) == 2
+    kept = fast_settings.model_copy(deep=True)
+    kept.output.redact = False
+    run(kept, tmp_path / "kept", [inputs])
+    assert "07700900123" in Manifest.load(tmp_path / "kept").files
