@@ -9,6 +9,8 @@ import json
 import os
 import shutil
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,6 +54,19 @@ def captured(monkeypatch, tmp_path):
 def test_version():
     result = invoke(["--version"])
     assert result.exit_code == 0 and result.stdout.strip() == "callscope 0.1.0"
+
+
+def test_a_bad_model_name_fails_before_any_model_or_analysis_code_is_imported(tmp_path):
+    """`callscope run --model nonsense` ends at the settings check: the command line and that check
+    import no model, data-frame or store library (they cost seconds of CPU)."""
+    heavy = ["torch", "faster_whisper", "ctranslate2", "pyannote.audio", "sentence_transformers", "pandas",
+             "scipy", "duckdb", "callscope.batch"]
+    code = ("import sys\nfrom callscope.cli import app\n"
+            f"try:\n    app([\"run\", {str(tmp_path)!r}, \"--out\", {str(tmp_path / 'out')!r}, \"--model\", \"nonsense\"])\n"
+            f"except SystemExit as exc:\n    print(exc.code, [m for m in {heavy!r} if m in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.stdout.strip() == "3 []", done.stdout + done.stderr
+    assert "model 'nonsense': unknown name" in done.stderr and not (tmp_path / "out").exists()
 
 
 def test_run_options_reach_the_settings(captured, tmp_path):

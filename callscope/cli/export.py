@@ -12,7 +12,6 @@ from callscope import api
 from callscope.cli.common import ConfigOption, JsonOption, err, exits, fail
 from callscope.config import load_settings
 from callscope.errors import EXIT_USAGE
-from callscope.recovery import with_store_recovery
 
 
 @exits()
@@ -25,6 +24,8 @@ def export(
     as_json: bool = JsonOption,
 ) -> None:
     """Write every store table to one Parquet or CSV file for BI tools."""
+    from callscope.recovery import with_store_recovery
+
     if fmt not in ("parquet", "csv"):
         fail(f"--format {fmt!r}: expected parquet or csv", EXIT_USAGE)
     target = to or out_dir / "export"
