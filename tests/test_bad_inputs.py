@@ -119,6 +119,7 @@ def batch(tmp_path_factory, fast_settings):
     return summary, out, said.text, inputs, settings
 
 
+@pytest.mark.slow
 def test_the_batch_ends_with_exit_code_1_and_the_good_call_analysed(batch):
     summary, out, console, _, _ = batch
     assert summary.exit_code == EXIT_SOME_FAILED
@@ -131,6 +132,7 @@ def test_the_batch_ends_with_exit_code_1_and_the_good_call_analysed(batch):
     assert f"calls.csv: line 1: column(s) 'queu' not used" in console
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(PER_FILE))
 def test_each_bad_file_is_one_line_and_the_rest_is_processed(batch, name):
     summary, out, console, inputs, _ = batch
@@ -151,6 +153,7 @@ def test_each_bad_file_is_one_line_and_the_rest_is_processed(batch, name):
             assert any(message in warning for warning in record.warnings)
 
 
+@pytest.mark.slow
 def test_a_missing_input_path_is_a_failed_entry(batch):
     summary, out, console, inputs, _ = batch
     record = Manifest.load(out).files["missing"]
@@ -158,6 +161,7 @@ def test_a_missing_input_path_is_a_failed_entry(batch):
     assert Manifest.load(out).files[GOOD].status == "ok"
 
 
+@pytest.mark.slow
 def test_reserved_names_leave_the_manifest_and_store_alone(batch):
     _, out, _, _, _ = batch
     manifest = json.loads((out / "manifest.json").read_text())
@@ -166,6 +170,7 @@ def test_reserved_names_leave_the_manifest_and_store_alone(batch):
     assert (out / "reports-wav.json").exists() and (out / "topics-wav.json").exists()
 
 
+@pytest.mark.slow
 def test_rttm_uri_has_no_whitespace(batch):
     _, out, _, _, _ = batch
     from callscope.conversation import Conversation
@@ -176,6 +181,7 @@ def test_rttm_uri_has_no_whitespace(batch):
     assert lines and all(len(line.split()) == 10 and line.split()[1] == "my_call_with_a_break" for line in lines)
 
 
+@pytest.mark.slow
 def test_reports_are_written_after_the_bad_batch_with_private_modes(batch, tmp_path):
     _, out, _, _, settings = batch
     written = build_reports(out / "callscope.duckdb", out / "reports", settings)
@@ -402,6 +408,7 @@ def test_metadata_warnings_name_the_unused_columns(tmp_path):
                                  f"team, customer_id, channel, call_time, datetime, date, time); misspelt?"]
 
 
+@pytest.mark.slow
 def test_ids_stay_with_recordings_moved_added_renamed_and_removed(batch, tmp_path, monkeypatch):
     _, processed_out, _, processed_inputs, settings = batch
     trap_models(monkeypatch)                        # every change below is handled without transcribing

@@ -1,13 +1,9 @@
-"""`callscope run` end to end with the real tiny.en model: bad inputs, reruns, kills, duplicates."""
+"""`callscope run` end to end with the real tiny.en model: bad inputs, reruns, duplicates (a killed run: test_store.py)."""
 
 from __future__ import annotations
 
 import json
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -119,35 +115,6 @@ def test_changed_settings_or_content_are_processed_again(tmp_path, clips, fast_s
     other = fast_settings.model_copy(deep=True)
     other.asr.beam_size = 1
     assert BatchRunner(other, out).run([inputs]).processed == 1
-
-
-def run_cli(inputs: Path, out: Path) -> subprocess.Popen:
-    """`callscope run` in its own process, to be killed."""
-    command = [sys.executable, "-m", "callscope.cli", "run", str(inputs), "--out", str(out), "--model", "tiny.en"]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def test_killed_run_restarted_matches_a_clean_run(tmp_path, clips):
-    clean = tmp_path / "clean"
-    finished = cli("run", str(clips), "--out", str(clean), "--model", "tiny.en")
-    assert finished.exit_code == 0, finished.output
-    out = tmp_path / "killed"
-    process = run_cli(clips, out)
-    deadline = time.time() + 300
-    while time.time() < deadline and not list(out.glob("*.vtt")):
-        time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    done_before = len(list(out.glob("*.vtt")))
-    assert 0 < done_before < len(CLIPS)
-    restarted = run_cli(clips, out)
-    _, stderr = restarted.communicate()
-    assert restarted.returncode == 0, stderr
-    assert comparable(out) == comparable(clean)
-    assert not list(out.glob(".*.tmp"))
-    manifest = Manifest.load(out)
-    assert sorted(manifest.files) == sorted(CLIPS)
-    assert all(r.status == "ok" for r in manifest.files.values())
 
 
 def cli(*args: str):

@@ -103,6 +103,7 @@ def read_everything(out: Path) -> int:
         return sum(len(store.con.execute(f"SELECT * FROM {t}").fetchall()) for t in TABLES)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", DAMAGE)
 def test_a_damaged_store_is_moved_aside_and_rebuilt_equal_to_the_original(tmp_path, folder, damage):
     original, settings = folder
@@ -123,6 +124,7 @@ def test_a_damaged_store_is_moved_aside_and_rebuilt_equal_to_the_original(tmp_pa
     assert said[0].endswith(f"moved aside to {aside[0].name} and rebuilt from manifest.json and 120 call JSON file(s)")
 
 
+@pytest.mark.slow
 def test_rebuild_on_demand_keeps_the_old_file_and_says_what_is_missing(tmp_path, folder):
     original, settings = folder
     out = tmp_path / "out"
@@ -140,6 +142,7 @@ def test_rebuild_on_demand_keeps_the_old_file_and_says_what_is_missing(tmp_path,
     assert len(rebuilt["conversations"]) == 119
 
 
+@pytest.mark.slow
 def test_a_busy_store_is_not_taken_for_a_damaged_one(tmp_path, folder):
     original, settings = folder
     out = tmp_path / "out"
@@ -168,6 +171,7 @@ def test_store_errors_are_classified_by_type_not_by_words(tmp_path):
     assert type(other) is CallscopeError and "cannot open the store (Binder Error" in str(other)
 
 
+@pytest.mark.slow
 def test_a_run_on_a_damaged_store_rebuilds_it_says_so_and_goes_on(tmp_path, folder, monkeypatch):
     from callscope.batch import BatchRunner
     from callscope.hooks import Messages
@@ -214,6 +218,7 @@ def export_all(out: Path, target: Path) -> list[Path]:
         return store.export(target, "csv")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["report", "export"])
 def test_report_and_export_on_a_damaged_store_say_it_in_one_line_or_rebuild_and_go_on(tmp_path, folder, command):
     from callscope.reports import build_reports

@@ -26,6 +26,7 @@ from callscope.manifest import Manifest
 from callscope.metadata import CallMetadata
 from callscope.store import TABLES, Store
 from callscope.store.rows import CALL_TABLES
+from tests.test_batch import comparable
 from tests.fixtures.synthetic_corpus import build_store, generate_conversations, write_surveys
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -335,14 +336,14 @@ def per_call_counts(out: Path) -> dict[str, int]:
 
 @pytest.mark.slow
 def test_store_after_sigkill_and_rerun_matches_a_clean_run(tmp_path, short_clips):
+    inputs = tmp_path / "in"                      # a copy, so that one recording can be broken in place below
+    shutil.copytree(short_clips, inputs)
     clean = tmp_path / "clean"
-    finished = run_here(short_clips, clean)
+    finished = run_here(inputs, clean)
     assert finished.exit_code == 0, finished.output
     expected = per_call_counts(clean)
     assert expected["conversations"] == 3 and expected["utterances"] > 0
 
-    inputs = tmp_path / "in"                      # a copy, so that one recording can be broken in place below
-    shutil.copytree(short_clips, inputs)
     out = tmp_path / "killed"
     process = run_cli(inputs, out)
     deadline = time.time() + 300
@@ -354,6 +355,7 @@ def test_store_after_sigkill_and_rerun_matches_a_clean_run(tmp_path, short_clips
     restarted = run_cli(inputs, out)
     _, stderr = restarted.communicate()
     assert restarted.returncode == 0, stderr
+    assert comparable(out) == comparable(clean) and not list(out.glob(".*.tmp"))   # every call file as a clean run's
     assert per_call_counts(out) == expected
     with Store(out, read_only=True) as store:
         runs = store.con.execute("SELECT count(*), count(finished_at) FROM runs").fetchall()[0]

@@ -19,6 +19,8 @@ from callscope.pipeline.audio import load_audio
 from callscope.pipeline.ingest import InputFile
 from callscope.pipeline.process import CallProcessor
 
+pytestmark = pytest.mark.slow     # Whisper and the diarisation models on real speech
+
 SAMPLE = Path(next(iter(importlib.util.find_spec("pyannote.audio").submodule_search_locations))) / "sample"
 RATE = 8000
 
