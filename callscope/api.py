@@ -80,15 +80,14 @@ def build_reports(out: str | Path, to: str | Path | None = None, settings: Setti
     from callscope.reports import Filters, build_reports as write_reports
     from callscope.store import store_path
 
-    given = hook
-    say = (lambda line: given(hooks.WARNING, line)) if given else hooks.print_warning  # noqa: E731
-    hook = hook or hooks.silent
+    say = (lambda line: hook(hooks.WARNING, line)) if hook else hooks.print_warning  # noqa: E731
+    progress = hook or hooks.silent
     settings = settings or load_settings()
     target = Path(to) if to is not None else Path(out) / REPORTS_DIR
     build = lambda: write_reports(db or store_path(out), target, settings, filters or Filters(),  # noqa: E731
                                   keep_pii=keep_pii, taxonomy=taxonomy, on_warning=say,
-                                  on_call_page=lambda done, total: hook(hooks.REPORTS, None, total=total,
-                                                                        completed=done))
+                                  on_call_page=lambda done, total: progress(hooks.REPORTS, None, total=total,
+                                                                            completed=done))
     return build() if db else with_store_recovery(Path(out), settings, build, say)
 
 
