@@ -37,6 +37,7 @@ from callscope.manifest import FileRecord, Manifest, RunRecord, now
 from callscope.metadata import CallMetadata, MetadataResolver
 from callscope.pii.call_ids import private_call_id
 from callscope.pipeline.audio import probe
+from callscope.pipeline.bleep import write_redacted_audio
 from callscope.pipeline.ingest import Discovery, InputFile, discover
 from callscope.pipeline.loaded import processor_for
 from callscope.pipeline.process import CallProcessor
@@ -260,6 +261,8 @@ class BatchRunner:
     def _work(self, processor: CallProcessor, planned: Planned):
         conversation = processor.process(planned.item, planned.sha256)
         outputs = write_outputs(conversation, self.out_dir, self.settings.output)
+        if self.settings.output.redact_audio:
+            outputs.append(write_redacted_audio(conversation, self.out_dir))
         return conversation, outputs
 
     def _process(self, todo: list[Planned], manifest: Manifest, run_id: str, summary: RunSummary) -> None:

@@ -181,6 +181,13 @@ class OutputSettings(_Strict):
     max_cue_seconds: float = Field(6.0, gt=0)
     max_cue_chars: int = Field(84, ge=10)
     group_readable: bool = False     # outputs 0640 and folders 0750 for a team group, not 0600/0700
+    redact_audio: bool = False       # also <id>.redacted.wav: the recording with redacted words as a tone
+
+    @model_validator(mode="after")
+    def _audio_redaction_needs_redaction(self) -> "OutputSettings":
+        if self.redact_audio and not self.redact:
+            raise ValueError("redact_audio needs redact: the words to hide are the redacted ones")
+        return self
 
 
 class RunSettings(_Strict):

@@ -122,6 +122,11 @@ def atomic_write_text(path: Path, text: str) -> None:
     _atomic(path, lambda handle: handle.write(text.encode("utf-8")))
 
 
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write bytes so that `path` holds either the old or the new content."""
+    _atomic(path, lambda handle: handle.write(data))
+
+
 def atomic_concat(path: Path, parts: Iterable[Path], expected_sha256: str) -> None:
     """Concatenate `parts` into `path`, atomically, only if the result has the expected hash."""
 

@@ -301,3 +301,14 @@ def test_store_rebuild_moves_the_store_aside_and_says_so(small_store, tmp_path):
     assert (out / "callscope.duckdb").is_file()
     nothing = invoke(["store", "rebuild", "--out", str(tmp_path / "nothing here")])
     assert nothing.exit_code == 3 and "not an output folder" in nothing.stderr and not (tmp_path / "nothing here").exists()
+
+
+def test_run_redact_audio(captured, tmp_path):
+    result = invoke(["run", str(tmp_path), "--redact-audio"])
+    assert result.exit_code == 0, result.output
+    assert captured["settings"].output.redact_audio is True and captured["settings"].output.redact is True
+
+
+def test_redact_audio_with_keep_pii_is_a_config_error(captured, tmp_path):
+    result = invoke(["run", str(tmp_path), "--redact-audio", "--keep-pii"])
+    assert result.exit_code == 2 and "redact_audio needs redact" in result.stderr and "settings" not in captured

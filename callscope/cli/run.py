@@ -30,6 +30,8 @@ def run(
     min_speakers: Optional[int] = typer.Option(None, "--min-speakers", min=1, help="Mono calls: at least this many."),
     max_speakers: Optional[int] = typer.Option(None, "--max-speakers", min=1, help="Mono calls: at most this many."),
     keep_pii: bool = typer.Option(False, "--keep-pii", help="Store and per-call files unredacted; reports stay redacted (see report --keep-pii)."),
+    redact_audio: bool = typer.Option(False, "--redact-audio",
+                                      help="Also write <id>.redacted.wav: the recording with redacted words as a tone."),
     taxonomy: Optional[Path] = typer.Option(None, "--taxonomy", dir_okay=False,
                                             help="Contact-reason taxonomy YAML (overrides enrich.taxonomy)."),
     report: bool = typer.Option(True, "--report/--no-report", help="Write the HTML reports into OUT/reports."),
@@ -43,7 +45,7 @@ def run(
     overrides = {
         "run": _given(jobs=jobs), "asr": _given(model=model, language=language),
         "speakers": _given(num_speakers=num_speakers, min_speakers=min_speakers, max_speakers=max_speakers),
-        "output": {"redact": False} if keep_pii else {},
+        "output": ({"redact": False} if keep_pii else {}) | ({"redact_audio": True} if redact_audio else {}),
         "enrich": _given(taxonomy=str(taxonomy) if taxonomy else None),
     }
     settings = load_settings(config, **{section: values for section, values in overrides.items() if values})

@@ -65,7 +65,7 @@ def riff_shortfall(path: Path, size: int) -> int:
     return max(0, declared - size) if declared < 0xFFFFFFFF else 0
 
 
-def _decode(path: Path) -> tuple[np.ndarray, dict, int]:
+def decode_channels(path: Path) -> tuple[np.ndarray, dict, int]:
     """All channels resampled to 16 kHz: (channels, samples), header facts, bad packets."""
     with av.open(str(path), metadata_errors="ignore") as container:
         if not container.streams.audio:
@@ -112,7 +112,7 @@ def load_audio(path: Path, sha256: str, fake_stereo_correlation: float = 0.98) -
     if size == 0:
         raise InputError(f"{path}: empty file (0 bytes)")
     try:
-        samples, facts, bad_packets = _decode(path)
+        samples, facts, bad_packets = decode_channels(path)
     except av.error.FFmpegError as exc:
         raise InputError(f"{path}: not a readable audio file ({_reason(exc)})") from None
     if samples.shape[1] == 0:
