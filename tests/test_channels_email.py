@@ -6,7 +6,9 @@ from __future__ import annotations
 from email.message import EmailMessage
 from pathlib import Path
 
-from callscope.channels.email import read_emails
+import pytest
+
+from callscope.channels.email import read_emails, read_mail_file
 from callscope.channels.mailtext import html_to_text, own_words
 from callscope.channels.read import read_text_input
 from callscope.config import ChannelSettings
@@ -159,8 +161,28 @@ def test_html_to_text_leaves_no_tag():
 
 def test_a_message_without_an_address_is_a_problem_and_the_others_are_read(tmp_path: Path):
     bad, good = tmp_path / "bad.eml", tmp_path / "good.eml"
+    undated = tmp_path / "other" / "good.eml"
+    undated.parent.mkdir()
     bad.write_bytes(b"From: just a name\nSubject: x\n\nbody\n")
     good.write_bytes(bytes(mail("ok@mail.example", "<ok@mail.example>", "Fine.")))
-    reading = read_emails([bad, good], SETTINGS)
+    undated.write_bytes(b"From: a@b.example\nDate: not a date at all\nSubject: hi\n\nhello\n")
+    reading = read_emails([bad, good, undated], SETTINGS)
     assert [str(p) for p in reading.problems] == [f'{bad}: From: "just a name" holds no e-mail address']
-    assert [t.key for t in reading.threads] == ["<ok@mail.example>"]
+    ok, no_id = reading.threads
+    assert ok.key == "<ok@mail.example>" and no_id.key.endswith("@callscope>") and no_id.started_at is None
+    assert no_id.warnings == (f"{undated}: Date 'not a date at all' is not a date",)
+
+
+def test_the_messages_of_cpythons_email_tests_are_read_or_reported():
+    import email as stdlib_email
+    data = Path(stdlib_email.__file__).parent.parent / "test" / "test_email" / "data"
+    paths = sorted(data.glob("msg_*.txt"))
+    if not paths:
+        pytest.skip(f"{data}: CPython's e-mail test messages not installed")
+    for path in paths:
+        mails, problems = read_mail_file(path)
+        assert len(mails) + len(problems) >= 1, path
+    threads = read_emails(paths, SETTINGS).threads
+    dingus = next(t for t in threads if t.path.name == "msg_07.txt")
+    assert dingus.attachments == ("dingusfish.gif",)
+    assert all("\n\n\n" not in m.text and m.text == m.text.strip() for t in threads for m in t.messages)

@@ -13,6 +13,7 @@ from callscope.config import ChannelSettings
 
 TEXT_EXTENSIONS = (".csv", ".json", ".jsonl", ".eml", ".mbox")
 SNIFF_BYTES = 8192
+CONTENT_SNIFFED = ("", ".txt")     # extensions of files that are e-mail when they start with headers
 _HEADER_LINE = re.compile(rb"^(from|to|subject|date|message-id|received|return-path|delivered-to|mime-version)"
                           rb"\s*:", re.IGNORECASE | re.MULTILINE)
 
@@ -20,7 +21,7 @@ KINDS_HELP = {
     "chat_csv": "chat export: .csv with conversation id, sender and message columns (one message per row)",
     "survey_csv": "survey responses: .csv with a csat, nps, score or rating column (one response per row)",
     "conversation_json": ".json / .jsonl: conversations (turns/messages), ASR segments, AWS Transcribe Call Analytics",
-    "email": ".eml: one e-mail (threaded with the other e-mails of the run)",
+    "email": ".eml (or a .txt / extensionless file starting with headers): one e-mail, threaded with the others",
     "mbox": ".mbox, or any file starting with an mbox \"From \" line: an e-mail archive",
 }
 
@@ -46,7 +47,8 @@ def text_kind(path: Path, settings: ChannelSettings | None = None) -> str | None
         return "mbox"
     if suffix == ".mbox":
         return "mbox"
-    if suffix == ".eml" or _HEADER_LINE.match(head) and b"\n\n" in head.replace(b"\r\n", b"\n"):
+    if suffix == ".eml" or (suffix in CONTENT_SNIFFED and _HEADER_LINE.match(head)
+                            and b"\n\n" in head.replace(b"\r\n", b"\n")):
         return "email"
     return None
 

@@ -10,6 +10,7 @@ an mbox, the message number and its line); the others are read.
 from __future__ import annotations
 
 import email
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,7 +67,7 @@ def read_mail_file(path: Path) -> tuple[list[Mail], list[Problem]]:
     for number, (line, raw) in enumerate(chunks, 1):
         where = f"message {number}: " if line is not None else ""
         try:
-            mail = parse_mail(path, raw, line, fallback_id=f"<{path.name}#{number}>")
+            mail = parse_mail(path, raw, line)
         except Exception as exc:    # the stdlib email package raises many kinds on malformed input
             mail = f"cannot be parsed ({type(exc).__name__}: {exc})"
         if isinstance(mail, str):
@@ -94,8 +95,8 @@ def mbox_messages(data: bytes) -> list[tuple[int, bytes]]:
     return messages
 
 
-def parse_mail(path: Path, raw: bytes, line: int | None, fallback_id: str) -> Mail | str:
-    """One message, or why it is not one."""
+def parse_mail(path: Path, raw: bytes, line: int | None) -> Mail | str:
+    """One message, or why it is not one. A message without Message-ID gets `<sha256 of its bytes>@callscope>`."""
     message = email.message_from_bytes(raw, policy=policy.default)
     if message.get("From") is None:
         return "not an e-mail message (no From header)"
@@ -116,7 +117,8 @@ def parse_mail(path: Path, raw: bytes, line: int | None, fallback_id: str) -> Ma
         warnings.append(f"{path}: {problem}")
     attachments = tuple(part.get_filename() for part in message.walk()
                         if part.get_filename() and part.get_content_maintype() != "multipart")
-    return Mail(path, ids[0] if ids else fallback_id, tuple(dict.fromkeys(refers)), address.lower(), name,
+    message_id = ids[0] if ids else f"<{hashlib.sha256(raw).hexdigest()[:24]}@callscope>"
+    return Mail(path, message_id, tuple(dict.fromkeys(refers)), address.lower(), name,
                 str(message.get("Subject") or "").strip(), text, sent_at, attachments, line, tuple(warnings))
 
 
@@ -177,7 +179,7 @@ def _thread(mails: list[Mail], copies: dict[str, int], settings: ChannelSettings
                  for mail in ordered if mail.message_id in copies]
     messages = []
     for index, mail in enumerate(ordered):
-        text = f"{subject}\n\n{mail.text}" if index == 0 and subject else mail.text
+        text = "\n\n".join(part for part in (subject if index == 0 else "", mail.text) if part)
         if not text:
             warnings.append(f"{mail.path}: {mail.message_id}: no text")
             continue
