@@ -384,7 +384,8 @@ class Settings(_Strict):
 
     def fingerprint(self) -> str:
         """Hash of everything that changes a call's outputs (jobs excluded)."""
-        unused = {"run", "reports", "actions", "metadata", "corpus", "topics"}
+        # channels: how text inputs are read shows in each thread's content hash, not in a call's outputs
+        unused = {"run", "reports", "actions", "metadata", "corpus", "topics", "channels"}
         payload = self.model_dump(mode="json", exclude={**dict.fromkeys(unused, True), "output": {"group_readable"}})
         payload["schema_version"] = SCHEMA_VERSION
         taxonomy = self.enrich.taxonomy_path()

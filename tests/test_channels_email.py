@@ -145,12 +145,14 @@ def test_replies_to_a_missing_root_share_a_thread(tmp_path: Path):
     assert thread.key == "<m0@x>" and [m.role for m in thread.messages] == ["agent", "customer"]
 
 
-def test_own_words_keeps_content_that_looks_like_a_closing():
+def test_own_words_cut_quotes_and_closings_but_keep_content():
     body = "Thanks for the quick reply.\nBut the refund is still missing.\n\nThanks,\nAnna\n"
     assert own_words(body) == "Thanks for the quick reply.\nBut the refund is still missing."
     french = ("Bonjour,\nToujours rien reçu.\n\nCordialement\nLuc\n\nLe lun. 2 mars 2026 à 09:00, Support "
               "<s@northwind.example> a écrit :\n> Votre colis est parti.")
     assert own_words(french) == "Bonjour,\nToujours rien reçu."
+    below = "On Mon, 2 Mar 2026, Support <s@northwind.example>\nwrote:\n> Fixed?\n\nNo, still broken.\n"
+    assert own_words(below) == "No, still broken."
     outlook = "Still broken.\n\nFrom: Support <s@northwind.example>\nSent: Monday, 2 March 2026 09:00\nTo: me\nold"
     assert own_words(outlook) == "Still broken."
 

@@ -83,25 +83,31 @@ def own_words(body: str) -> str:
     "On ... wrote:", "Le ... a écrit :", "-----Original Message-----" or Outlook "From:/Sent:" block on),
     lines quoted with ">", the signature ("-- " on), a closing ("Regards,", "Cordialement") followed by at
     most a few short lines, "Sent from my phone" lines and disclaimer paragraphs."""
-    lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    lines = lines[:_quote_start(lines)]
+    lines = [line.rstrip() for line in body.splitlines()]
+    start, header = _quote_start(lines)
+    if any(line.strip() for line in lines[:start]):
+        lines = lines[:start]
+    else:                                   # a reply written below the quote: keep what follows its header
+        lines = lines[start + header:]
     lines = [line for line in lines if not line.lstrip().startswith(">") and not _SENT_FROM.match(line)]
     lines = lines[:next((i for i, line in enumerate(lines) if _SIGNATURE_DELIMITER.match(line)), len(lines))]
     paragraphs = [p for p in "\n".join(lines).split("\n\n") if not _DISCLAIMER.search(p)]
     lines = "\n\n".join(paragraphs).split("\n")
     lines = lines[:_closing_start(lines)]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in lines)).strip()
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def _quote_start(lines: list[str]) -> int:
+def _quote_start(lines: list[str]) -> tuple[int, int]:
+    """(the line where the quoted previous message starts, how many lines its header takes)."""
     for index, line in enumerate(lines):
         two = line + " " + (lines[index + 1] if index + 1 < len(lines) else "")
-        if _QUOTE_HEADER.match(line) or _ATTRIBUTION.match(line) or (
-                re.match(r"^\s*(on|le)\b", line, re.IGNORECASE) and _ATTRIBUTION.match(two)):
-            return index
+        if _QUOTE_HEADER.match(line) or _ATTRIBUTION.match(line):
+            return index, 1
+        if re.match(r"^\s*(on|le)\b", line, re.IGNORECASE) and _ATTRIBUTION.match(two):
+            return index, 2
         if _HEADER_FROM.match(line) and any(_HEADER_NEXT.match(after) for after in lines[index + 1:index + 4]):
-            return index
-    return len(lines)
+            return index, 1
+    return len(lines), 0
 
 
 def _closing_start(lines: list[str]) -> int:
