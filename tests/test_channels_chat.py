@@ -113,3 +113,15 @@ def test_three_thousand_interleaved_conversations(tmp_path: Path):
                for t in reading.threads)
     assert all([m.start for m in t.messages] == [0.0, 20.0, 40.0, 60.0, 80.0, 100.0] for t in reading.threads)
     assert len({t.content_hash() for t in reading.threads}) == 3000
+
+
+def test_role_from_another_sender_column_when_the_sender_is_a_name(tmp_path: Path):
+    path = write_csv(tmp_path / "named.csv", ["conversation_id", "author", "role", "text", "agent"], [
+        ["k", "Anna Smith", "end_user", "I was charged twice", ""],
+        ["k", "Tom", "", "Sorry about that", "Tom"],
+        ["k", "Chatty", "virtual_agent", "Anything else?", ""],
+    ])
+    [thread] = read_text_input(path, SETTINGS).threads
+    assert [(m.role, m.author) for m in thread.messages] == [("customer", "Anna Smith"), ("agent", "Tom"),
+                                                            ("bot", "Chatty")]
+    assert thread.agent == "Tom"

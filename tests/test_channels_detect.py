@@ -25,6 +25,7 @@ from callscope.config import ChannelSettings
     ("saved", b"Received: from x\nFrom: a@b.example\n\nbody\n", "email"),
     ("call.wav", b"RIFF\x24\x00\x00\x00WAVEfmt ", None),
     ("notes.txt", b"From the desk of the manager\n", None),
+    ("memo.txt", b"From the desk of the manager\nDate: today\n\nHello", None),
 ])
 def test_kinds(tmp_path: Path, name: str, content: bytes, kind: str | None):
     path = tmp_path / name

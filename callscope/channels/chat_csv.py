@@ -37,24 +37,26 @@ class _Conversation:
 
 def read_chat_csv(path: Path, settings: ChannelSettings) -> Reading:
     """One Thread (channel "chat") per conversation id, ordered by first message; bot and system
-    messages kept with their role."""
+    messages kept with their role. The role is the first one named by the sender column or another
+    column named like one (an export with `author` names and a `role` column)."""
     text = load_text(path)
     if isinstance(text, Problem):
         return Reading(problems=[text])
     reading, conversations = Reading(), {}
-    columns = None
+    columns, senders = None, []
     for record in csv_records(path, text):
         if isinstance(record, Problem):
             reading.problems.append(record)
         elif columns is None:
             columns = chat_columns(record[1], settings)
+            senders = _sender_columns(record[1], columns, settings)
             missing = [name for name in REQUIRED if name not in columns]
             if missing:
                 reading.problems.append(Problem(path, f"no {' or '.join(missing)} column in the header "
                                                       f"(see channels.chat_columns in docs/inputs.md)", record[0]))
                 return reading
         else:
-            problem = _add_row(path, *record, columns, conversations, settings)
+            problem = _add_row(path, *record, columns, senders, conversations, settings)
             if problem:
                 reading.problems.append(problem)
     reading.threads = sorted((_thread(path, key, chat, settings) for key, chat in conversations.items()),
@@ -62,7 +64,15 @@ def read_chat_csv(path: Path, settings: ChannelSettings) -> Reading:
     return reading
 
 
-def _add_row(path: Path, line: int, fields: list[str], columns: dict[str, int],
+def _sender_columns(header: list[str], columns: dict[str, int], settings: ChannelSettings) -> list[int]:
+    """The sender column first, then the other columns named like one (e.g. `author` and `role`)."""
+    names = [name.strip().lower() for name in header]
+    others = [index for index, name in enumerate(names) if index != columns.get("sender")
+              and (name in settings.chat_columns["sender"] or settings.chat_mapping.get(name) == "sender")]
+    return [columns["sender"], *others] if "sender" in columns else others
+
+
+def _add_row(path: Path, line: int, fields: list[str], columns: dict[str, int], senders: list[int],
              conversations: dict[str, _Conversation], settings: ChannelSettings) -> Problem | None:
     value = {name: fields[index] for name, index in columns.items()}
     key = value["conversation_id"]
@@ -78,7 +88,7 @@ def _add_row(path: Path, line: int, fields: list[str], columns: dict[str, int],
     chat.customer_id = chat.customer_id or value.get("customer_id") or None
     chat.agent = chat.agent or value.get("agent") or None
     if value["message"]:
-        role = role_of(value["sender"], settings)
+        role = next((role for role in (role_of(fields[i], settings) for i in senders) if role != "unknown"), "unknown")
         if role == "unknown" and value["sender"]:
             role = "agent" if value["sender"] == value.get("agent") else (
                 "customer" if value["sender"] == value.get("customer_id") else role)

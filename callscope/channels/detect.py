@@ -17,12 +17,14 @@ CONTENT_SNIFFED = ("", ".txt")     # extensions of files that are e-mail when th
 _HEADER_LINE = re.compile(rb"^(from|to|subject|date|message-id|received|return-path|delivered-to|mime-version)"
                           rb"\s*:", re.IGNORECASE | re.MULTILINE)
 
+_MBOX_START = re.compile(rb"From \S+ [^\n]*\d\d:\d\d[^\n]*\r?\n[A-Za-z][\w-]*:")   # "From addr date", then a header
+
 KINDS_HELP = {
     "chat_csv": "chat export: .csv with conversation id, sender and message columns (one message per row)",
     "survey_csv": "survey responses: .csv with a csat, nps, score or rating column (one response per row)",
     "conversation_json": ".json / .jsonl: conversations (turns/messages), ASR segments, AWS Transcribe Call Analytics",
     "email": ".eml (or a .txt / extensionless file starting with headers): one e-mail, threaded with the others",
-    "mbox": ".mbox, or any file starting with an mbox \"From \" line: an e-mail archive",
+    "mbox": ".mbox, or any file starting with an mbox \"From \" line and headers: an e-mail archive",
 }
 
 
@@ -43,9 +45,7 @@ def text_kind(path: Path, settings: ChannelSettings | None = None) -> str | None
         return csv_kind(csv_header(path, head), settings)
     if suffix in (".json", ".jsonl"):
         return "conversation_json" if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[", b"") else None
-    if head.startswith(b"From ") and _HEADER_LINE.search(head):
-        return "mbox"
-    if suffix == ".mbox":
+    if suffix == ".mbox" or _MBOX_START.match(head):
         return "mbox"
     if suffix == ".eml" or (suffix in CONTENT_SNIFFED and _HEADER_LINE.match(head)
                             and b"\n\n" in head.replace(b"\r\n", b"\n")):
