@@ -339,6 +339,38 @@ class ActionSettings(_Strict):
     webhook: WebhookSettings = WebhookSettings()
 
 
+ChatColumn = Literal["conversation_id", "timestamp", "sender", "message", "customer_id", "agent"]
+SurveyColumn = Literal["csat", "nps", "score", "comment", "date", "customer_id", "conversation_id", "response_id"]
+SenderRole = Literal["agent", "customer", "bot", "system"]
+
+
+class ChannelSettings(_Strict):
+    """Text inputs (docs/inputs.md): the column names of chat and survey CSVs, sender values, e-mail sides.
+
+    Header names and sender values are matched lower-cased and stripped; a `*_mapping` entry (your header ->
+    column) wins over the aliases."""
+
+    chat_columns: dict[ChatColumn, list[str]] = _packaged("channels", "chat_columns")
+    chat_mapping: dict[str, ChatColumn] = {}
+    senders: dict[SenderRole, list[str]] = _packaged("channels", "senders")
+    company_domains: list[str] = []
+    survey_columns: dict[SurveyColumn, list[str]] = _packaged("channels", "survey_columns")
+    survey_mapping: dict[str, SurveyColumn] = {}
+    survey_scale: Literal["auto", "csat", "nps"] = "auto"
+
+    @field_validator("chat_mapping", "survey_mapping", "chat_columns", "survey_columns", "senders")
+    @classmethod
+    def _lower_case(cls, names: dict) -> dict:
+        if all(isinstance(value, str) for value in names.values()):
+            return {key.strip().lower(): value for key, value in names.items()}
+        return {key: [value.strip().lower() for value in values] for key, values in names.items()}
+
+    @field_validator("company_domains")
+    @classmethod
+    def _domains(cls, domains: list[str]) -> list[str]:
+        return [domain.strip().lower().lstrip("@") for domain in domains]
+
+
 class Settings(_Strict):
     """All callscope settings."""
 
@@ -355,10 +387,12 @@ class Settings(_Strict):
     topics: TopicSettings = TopicSettings()
     reports: ReportSettings = ReportSettings()
     actions: ActionSettings = ActionSettings()
+    channels: ChannelSettings = ChannelSettings()
 
     def fingerprint(self) -> str:
         """Hash of everything that changes a call's outputs (jobs excluded)."""
-        unused = {"run", "reports", "actions", "metadata", "corpus", "topics"}
+        # channels: how text inputs are read shows in each thread's content hash, not in a call's outputs
+        unused = {"run", "reports", "actions", "metadata", "corpus", "topics", "channels"}
         payload = self.model_dump(mode="json", exclude={**dict.fromkeys(unused, True), "output": {"group_readable"}})
         payload["schema_version"] = SCHEMA_VERSION
         taxonomy = self.enrich.taxonomy_path()

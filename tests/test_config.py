@@ -70,3 +70,10 @@ def test_fingerprint_ignores_jobs_but_not_model():
     other_model = Settings(asr={"model": "tiny.en"})
     assert base.fingerprint() == more_jobs.fingerprint()
     assert base.fingerprint() != other_model.fingerprint()
+
+
+def test_channel_settings_do_not_change_the_fingerprint_of_calls():
+    base = load_settings()
+    assert load_settings(channels={"company_domains": ["Northwind.example"]}).fingerprint() == base.fingerprint()
+    assert load_settings(channels={"company_domains": ["@Northwind.example"]}).channels.company_domains == [
+        "northwind.example"]
