@@ -145,3 +145,16 @@ def test_journey_and_listen_pages_render_in_a_real_browser(report):
         assert check.errors == [] and check.requests == [], check.path.name
         assert check.page_globals["pwned"] is None                    # the hostile reason never ran
     assert "repeat across channels: chat → voice" in checks[0].text and HOSTILE_REASON in checks[1].text
+
+
+def test_reports_of_a_store_written_before_journeys(tmp_path):
+    import duckdb
+
+    path = build_mixed_store(tmp_path / "out")
+    with duckdb.connect(str(path)) as con:           # as the previous version left it; reports open it read-only
+        con.execute("DROP VIEW journeys")
+        con.execute("ALTER TABLE conversations DROP COLUMN cross_channel_repeat")
+        con.execute("ALTER TABLE conversations DROP COLUMN resolved_first_contact")
+    summary = build_reports(path, tmp_path / "reports", Settings())
+    assert len(summary.journey_pages) == 3 and len(summary.call_pages) == 8
+    assert "No repeat contact crossed channels" in text(tmp_path / "reports" / "listen.html")

@@ -19,6 +19,7 @@ from callscope.errors import InputError
 from callscope.pii.call_ids import private_customer_id
 from callscope.redact import redact_text
 from callscope.store import store_error
+from callscope.store.database import ADDED_COLUMNS
 from callscope.store.views import VIEWS
 
 CALL_TABLES = ("utterances", "reasons", "aspects", "signals", "metrics", "surveys")
@@ -99,7 +100,11 @@ def open_selection(db_path: Path, filters: Filters = Filters(), keep_pii: bool =
     con.create_function("redact_pii", redact_text, ["VARCHAR"], "VARCHAR")
     con.create_function("private_customer_id", private_customer_id, ["VARCHAR"], "VARCHAR")
     hashed = "" if keep_pii else " REPLACE (private_customer_id(customer_id) AS customer_id)"
-    con.execute(f"CREATE TEMP VIEW conversations AS SELECT *{hashed} FROM store.conversations WHERE {filters.where()}")
+    held = _columns(con, "conversations")
+    missing = "".join(f", NULL::{kind} AS {name}" for table, name, kind in ADDED_COLUMNS
+                      if table == "conversations" and name not in held)      # a store an older version wrote
+    con.execute(f"CREATE TEMP VIEW conversations AS SELECT *{hashed}{missing} FROM store.conversations "
+                f"WHERE {filters.where()}")
     for table in CALL_TABLES:
         if keep_pii or table not in TEXT_COLUMNS:
             con.execute(f"CREATE TEMP VIEW {table} AS SELECT t.* FROM store.{table} t "
