@@ -228,7 +228,8 @@ def test_index_filter_and_sort_run_under_the_content_security_policy(report):
             assert page.inner_text("#calls-shown") == str(shown.count())
             page.fill("input[data-filter]", "")
             page.click("#calls th:nth-child(11)")                      # predicted CSAT, descending
-            values = [float(v) for v in page.locator("#calls tbody td:nth-child(11)").all_inner_texts()[:50] if v != "–"]
+            cells = page.locator("#calls tbody td:nth-child(11)").all_inner_texts()[:50]
+            values = [float(v) for v in cells if v != "–"]
             assert values == sorted(values, reverse=True)
         finally:
             browser.close()

@@ -27,8 +27,8 @@ def cross_channel_by_reason(con: duckdb.DuckDBPyConnection, top: int | None = No
                count(*) AS contacts, count(c.repeat_of) AS repeats,
                count(*) FILTER (c.cross_channel_repeat) AS cross_channel,
                count(*) FILTER (j.self_service_failed) AS self_service_failed,
-               list(DISTINCT j.previous_channel || ' → ' || j.channel ORDER BY j.previous_channel || ' → ' || j.channel)
-                   FILTER (c.cross_channel_repeat) AS moves
+               list(DISTINCT j.previous_channel || ' → ' || j.channel
+                    ORDER BY j.previous_channel || ' → ' || j.channel) FILTER (c.cross_channel_repeat) AS moves
         FROM conversations c LEFT JOIN journeys j USING (call_id)
         WHERE {contact('c.channel')}
         GROUP BY ALL HAVING count(*) FILTER (c.cross_channel_repeat) > 0

@@ -98,8 +98,8 @@ def _build(db_path: str | Path, out: Path, settings: Settings, filters: Filters,
             "empower": empower_context(con, settings),
             "engage": engage_context(con, settings, loaded, actions, delivery),
         }
-        calls = rows(con, """SELECT call_id, call_time, coalesce(channel, 'voice') AS channel, queue, agent, team, reason,
-                                    family, sentiment, trajectory, predicted_csat, duration
+        calls = rows(con, """SELECT call_id, call_time, coalesce(channel, 'voice') AS channel, queue, agent, team,
+                                    reason, family, sentiment, trajectory, predicted_csat, duration
                              FROM conversations ORDER BY call_time DESC, call_id""")
         contexts["index"] = {"calls": calls, "listen": contexts["listen"], "engage": contexts["engage"]}
         for name, context in contexts.items():

@@ -33,7 +33,8 @@ STORE_FILE = "callscope.duckdb"
 SCHEMA = Path(__file__).with_name("schema.sql")
 # (table, column, type) added after the table was first released: stores written before lack them until
 # a writable open adds them (schema.sql); read-only readers see them as NULL (reports/selection.py).
-ADDED_COLUMNS = re.findall(r"ALTER TABLE (\w+) ADD COLUMN IF NOT EXISTS (\w+) (\w+);", SCHEMA.read_text(encoding="utf-8"))
+ADDED_COLUMNS = re.findall(r"ALTER TABLE (\w+) ADD COLUMN IF NOT EXISTS (\w+) (\w+);",
+                           SCHEMA.read_text(encoding="utf-8"))
 TABLES = ("runs", "conversations", "utterances", "reasons", "aspects", "signals", "metrics",
           "topics", "events", "surveys")
 METADATA_COLUMNS = {"call_time": "TIMESTAMP", "call_date": "DATE", "queue": "VARCHAR", "agent": "VARCHAR",
