@@ -110,14 +110,17 @@ def test_empower_compares_agents_within_their_channel(report):
     voice = html[html.index(">North · voice</h3>"):]
     voice = voice[:voice.index("</table>")]
     assert "Victor" in voice and "Vera" in voice and "Chloe" not in voice and "Chris" not in voice
+    assert "a3.html" not in html          # the survey verbatim asked for a manager: no coaching moment
 
 
 def test_engage_and_actions_carry_the_channel(report):
     with open(report / "actions.csv", newline="", encoding="utf-8") as handle:
         actions = list(csv.DictReader(handle))
-    assert actions and all(a["channel"] in ("voice", "chat", "email") for a in actions)
+    channels = {a["call_id"]: a["channel"] for a in actions}
+    assert channels["a3"] == "survey" and all(channels[c] == "chat" for c in ("a1", "c1", "h1") if c in channels)
     assert all(a["customer_id"] in ("", *map(private_customer_id, (ALICE, BOB, HOSTILE_CUSTOMER))) for a in actions)
-    assert {a["call_id"]: a["channel"] for a in actions}.get("a2", "voice") == "voice"
+    risk = section(text(report / "engage.html"), "risk")
+    assert f'href="journeys/{private_customer_id(ALICE)}.html"' in risk and "chat, email, survey, voice" in risk
 
 
 def test_filters_select_a_channel(store, tmp_path):

@@ -135,22 +135,23 @@ def _quote(utterance: dict | None, note: str) -> list[dict]:
 
 
 def coaching(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict:
-    """Best recoveries, escalations and long silences, each with the exact quotes and times."""
+    """Best recoveries, escalations and long silences of contacts (a survey verbatim has no agent to coach),
+    each with the exact quotes and times."""
     top, negative = settings.reports.top, settings.reports.negative_start
-    recoveries = rows(con, """
+    recoveries = rows(con, f"""
         SELECT call_id, agent, team, call_time, sentiment_start, sentiment_end, lowest_at
-        FROM conversations WHERE sentiment_start < ? AND trajectory = 'improved'
+        FROM conversations WHERE sentiment_start < ? AND trajectory = 'improved' AND {contact()}
         ORDER BY sentiment_end - sentiment_start DESC, call_id LIMIT ?""", [negative, top])
-    escalations = rows(con, """
+    escalations = rows(con, f"""
         SELECT s.call_id, c.agent, c.team, c.call_time, s.utterance, s.start_s, s.confidence
         FROM signals s JOIN conversations c USING (call_id)
-        WHERE s.kind = 'escalation_request'
+        WHERE s.kind = 'escalation_request' AND {contact('c.channel')}
         QUALIFY row_number() OVER (PARTITION BY s.call_id ORDER BY s.start_s) = 1
         ORDER BY c.call_time DESC, s.call_id LIMIT ?""", [top])
-    silences = rows(con, """
+    silences = rows(con, f"""
         SELECT c.call_id, c.agent, c.team, c.call_time, m.longest_silence, m.longest_silence_at
         FROM metrics m JOIN conversations c USING (call_id)
-        WHERE m.longest_silence >= ?
+        WHERE m.longest_silence >= ? AND {contact('c.channel')}
         ORDER BY m.longest_silence DESC, c.call_id LIMIT ?""", [settings.reports.long_silence_seconds, top])
     said = _utterances(con, list({r["call_id"] for r in recoveries + escalations + silences}))
 
