@@ -72,8 +72,9 @@ def build_reports(out: str | Path, to: str | Path | None = None, settings: Setti
                   db: str | Path | None = None, hook: hooks.Hook | None = None) -> ReportSummary:
     """The HTML reports and actions.csv of the output folder `out` (its store, or the store file `db`),
     written into `to` (default OUT/reports); a damaged store of `out` is rebuilt from the calls' JSON
-    first (said through `hook`). `filters` selects calls by date, queue and team; text
-    stored unredacted is shown only with `keep_pii`; proactive actions come from `taxonomy`
+    first (said through `hook`). `filters` selects calls by date, queue, team and channel; text
+    stored unredacted, and customer ids, are shown only with `keep_pii` (ids are hashed otherwise);
+    proactive actions come from `taxonomy`
     (default: the settings' `enrich.taxonomy`).
     """
     from callscope.recovery import with_store_recovery

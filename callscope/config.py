@@ -204,7 +204,7 @@ class MetadataSettings(_Strict):
 
     sidecar: str | None = None
     filename_patterns: list[str] = []
-    channel: Literal["voice", "chat", "email"] = "voice"
+    channel: Literal["voice", "chat", "email", "survey"] = "voice"
 
     @field_validator("filename_patterns")
     @classmethod

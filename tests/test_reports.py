@@ -17,6 +17,7 @@ from callscope.config import Settings
 from callscope.corpus import update_corpus
 from callscope.errors import OutputError
 from callscope.metadata import CallMetadata
+from callscope.pii.call_ids import private_customer_id
 from callscope.reports import Filters, build_reports
 from callscope.reports.browser import check_pages, chromium
 from callscope.reports.render import call_file
@@ -204,7 +205,8 @@ def test_pages_render_in_a_real_browser_without_requests_or_errors(report):
         assert check.screenshot.stat().st_size > 10_000
         assert check.page_globals["__callscope_injected"] is None      # injected markup never ran
     hostile = checks[4]
-    assert HOSTILE in hostile.text and "<b>Eve</b>" in hostile.text and "<i>C1</i>" in hostile.text
+    assert HOSTILE in hostile.text and "<b>Eve</b>" in hostile.text
+    assert private_customer_id("<i>C1</i>") in hostile.text and "<i>C1</i>" not in hostile.text  # ids hashed
     assert "<b>Eve</b>" in checks[0].text                             # the index lists the agent literally
 
 
@@ -225,8 +227,9 @@ def test_index_filter_and_sort_run_under_the_content_security_policy(report):
             assert all("Emma-N0" in text for text in shown.all_inner_texts())
             assert page.inner_text("#calls-shown") == str(shown.count())
             page.fill("input[data-filter]", "")
-            page.click("#calls th:nth-child(10)")                      # predicted CSAT, descending
-            values = [float(v) for v in page.locator("#calls tbody td:nth-child(10)").all_inner_texts()[:50] if v != "–"]
+            page.click("#calls th:nth-child(11)")                      # predicted CSAT, descending
+            cells = page.locator("#calls tbody td:nth-child(11)").all_inner_texts()[:50]
+            values = [float(v) for v in cells if v != "–"]
             assert values == sorted(values, reverse=True)
         finally:
             browser.close()

@@ -26,6 +26,7 @@ from callscope.manifest import Manifest
 from callscope.metadata import CallMetadata
 from callscope.store import TABLES, Store
 from callscope.store.rows import CALL_TABLES
+from callscope.store.views import VIEWS
 from tests.test_batch import comparable
 from tests.fixtures.synthetic_corpus import build_store, generate_conversations, write_surveys
 
@@ -77,9 +78,11 @@ def test_who_stated_the_reason_and_warnings_are_stored_and_old_stores_gain_the_c
     import duckdb
 
     old = tmp_path / "old.duckdb"
-    with duckdb.connect(str(old)) as con:   # a conversations table as written before reason_stated_by
-        con.execute("CREATE TABLE conversations (call_id VARCHAR PRIMARY KEY, reason VARCHAR)")
-        con.execute("INSERT INTO conversations VALUES ('c0', 'parcel_late')")
+    Store(old).close()
+    with duckdb.connect(str(old)) as con:   # the conversations table as written before reason_stated_by
+        con.execute("ALTER TABLE conversations DROP COLUMN reason_stated_by")
+        con.execute("ALTER TABLE conversations DROP COLUMN warnings")
+        con.execute("INSERT INTO conversations (call_id, reason) VALUES ('c0', 'parcel_late')")
     restated = calls[1].conversation.model_copy(deep=True)
     restated.analysis.reason.stated_by = "agent"
     restated.warnings = ["no speech detected", "one voice heard"]
@@ -136,7 +139,7 @@ def test_export_round_trip(tmp_path, fmt):
     path = build_store(tmp_path / "out", n=150, seed=2)
     with Store(path) as store:
         files = store.export(tmp_path / "export", fmt)
-        assert sorted(f.name for f in files) == sorted(f"{t}.{fmt}" for t in TABLES)
+        assert sorted(f.name for f in files) == sorted(f"{t}.{fmt}" for t in (*TABLES, *VIEWS))
         for table in TABLES:
             columns = store.con.execute(
                 "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "

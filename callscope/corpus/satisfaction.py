@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import re
 
+import duckdb
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from callscope.store import Store
+from callscope.store.views import contact
 
 MIN_SURVEYS = 20
 FOLDS = 5
@@ -169,3 +171,26 @@ def update_satisfaction(store: Store) -> dict:
     finally:
         store.con.unregister("_csat")
     return report
+
+
+def surveys_by_reason(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Per contact reason: what surveys measured next to what is predicted for the contacts nobody surveyed.
+
+    A survey row counts for the conversation it is keyed by: the contact it follows, or a survey
+    verbatim (channel 'survey') with the reason read from its text. `surveyed`, mean `csat` (of
+    `with_csat` answers), `nps` = % promoters (9-10) - % detractors (0-6) of `with_nps` answers;
+    `unsurveyed` contacts (survey verbatims are not contacts) and their mean `predicted_csat`.
+    Largest reasons first; `con` sees `conversations` and `surveys` (the store or a report's selection).
+    """
+    cursor = con.execute(f"""
+        SELECT coalesce(c.reason, 'unknown') AS reason, coalesce(any_value(c.family), 'unknown') AS family,
+               count(s.call_id) AS surveyed, count(s.csat) AS with_csat, avg(s.csat) AS csat,
+               count(s.nps) AS with_nps,
+               100.0 * (count(*) FILTER (s.nps >= 9) - count(*) FILTER (s.nps <= 6)) / nullif(count(s.nps), 0) AS nps,
+               count(*) FILTER (s.call_id IS NULL) AS unsurveyed,
+               avg(c.predicted_csat) FILTER (s.call_id IS NULL) AS predicted_csat
+        FROM conversations c LEFT JOIN surveys s USING (call_id)
+        WHERE s.call_id IS NOT NULL OR {contact('c.channel')}
+        GROUP BY 1 ORDER BY count(*) DESC, reason""")
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]

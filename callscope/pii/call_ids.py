@@ -1,4 +1,5 @@
-"""Call ids made from file names may hold personal data (the caller's number or name): hash them."""
+"""Ids that are personal data: call ids made from file names may hold the caller's number or name (hash
+them when they do); customer ids always are (reports show them hashed)."""
 
 from __future__ import annotations
 
@@ -27,8 +28,15 @@ def _is_timestamp(digits: str) -> bool:
     return bool(_TIMESTAMP.fullmatch(digits))
 
 
+def _hashed(prefix: str, value: str) -> str:
+    return prefix + hashlib.sha256(value.encode("utf-8")).hexdigest()[:12]
+
+
 def private_call_id(call_id: str) -> str:
     """`call_id` itself, or `call-` and 12 hex digits of its SHA-256 when it holds personal data."""
-    if not holds_pii(call_id):
-        return call_id
-    return "call-" + hashlib.sha256(call_id.encode("utf-8")).hexdigest()[:12]
+    return _hashed("call-", call_id) if holds_pii(call_id) else call_id
+
+
+def private_customer_id(customer_id: str | None) -> str | None:
+    """`customer-` and 12 hex digits of the id's SHA-256: the same customer always gets the same one."""
+    return None if customer_id is None else _hashed("customer-", customer_id)

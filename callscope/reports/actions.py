@@ -36,6 +36,7 @@ class Action:
     description: str
     call_id: str
     call_time: str
+    channel: str
     customer_id: str
     agent: str
     team: str
@@ -62,7 +63,8 @@ def action_id(action: str, call_id: str) -> str:
 def _calls(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """Selected calls with their signals (kind -> strongest evidence) and lowest customer moment."""
     calls = rows(con, """
-        SELECT c.call_id, c.call_time, c.customer_id, c.agent, c.team, c.queue, c.reason, c.family,
+        SELECT c.call_id, c.call_time, coalesce(c.channel, 'voice') AS channel, c.customer_id, c.agent, c.team,
+               c.queue, c.reason, c.family,
                c.sentiment, c.trajectory, c.predicted_csat, c.repeat_of, c.sales_opportunity,
                low.text AS low_text, low.start_s AS low_at
         FROM conversations c
@@ -117,7 +119,8 @@ def find_actions(con: duckdb.DuckDBPyConnection, rules: list[ActionRule]) -> lis
                 action_id=action_id(rule.action, call["call_id"]), action=rule.action, priority=rule.priority,
                 description=rule.description, call_id=call["call_id"],
                 call_time=call["call_time"].isoformat(sep=" ") if call["call_time"] else "",
-                customer_id=call["customer_id"] or "", agent=call["agent"] or "", team=call["team"] or "",
+                channel=call["channel"], customer_id=call["customer_id"] or "", agent=call["agent"] or "",
+                team=call["team"] or "",
                 queue=call["queue"] or "", reason=call["reason"] or "", family=call["family"] or "",
                 sentiment=call["sentiment"] or "", trajectory=call["trajectory"] or "",
                 predicted_csat=round(call["predicted_csat"], 2) if call["predicted_csat"] is not None else None,

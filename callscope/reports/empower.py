@@ -1,4 +1,5 @@
-"""Empower: how agents and teams handle calls, against their own team's median, and coaching moments."""
+"""Empower: how agents and teams handle calls, against their own team's median in the same channel, and coaching
+moments."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from callscope.config import Settings
 from callscope.reports import charts
 from callscope.reports.render import clock, num, pct
 from callscope.reports.selection import rows
+from callscope.store.views import contact
 
 NO_TEAM = "(no team)"
 NO_AGENT = "(agent unknown)"
@@ -73,19 +75,25 @@ def deviation(metric: Metric, value: float | None, median: float | None) -> dict
 
 
 def teams(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[dict]:
-    """Teams with their figures, each agent's deviations from the team's median agent."""
+    """Teams per channel with their figures, each agent's deviations from the median agent of the same team
+    and channel: a chat agent is never compared with voice agents. Survey verbatims have no agent."""
     params = {"negative": settings.reports.negative_start}
     team_rows = _with_recovery(rows(con, f"""
-        SELECT coalesce(c.team, '{NO_TEAM}') AS team, count(DISTINCT c.agent) AS agents, {_AGGREGATES}
-        FROM conversations c LEFT JOIN metrics m USING (call_id) GROUP BY 1 ORDER BY 1""", params))
+        SELECT coalesce(c.channel, 'voice') AS channel, coalesce(c.team, '{NO_TEAM}') AS team,
+               count(DISTINCT c.agent) AS agents, {_AGGREGATES}
+        FROM conversations c LEFT JOIN metrics m USING (call_id) WHERE {contact('c.channel')}
+        GROUP BY 1, 2 ORDER BY 1, 2""", params))
     agents = _with_recovery(rows(con, f"""
-        SELECT coalesce(c.team, '{NO_TEAM}') AS team, coalesce(c.agent, '{NO_AGENT}') AS agent, {_AGGREGATES},
+        SELECT coalesce(c.channel, 'voice') AS channel, coalesce(c.team, '{NO_TEAM}') AS team,
+               coalesce(c.agent, '{NO_AGENT}') AS agent, {_AGGREGATES},
                count(DISTINCT s.call_id) AS escalations
         FROM conversations c LEFT JOIN metrics m USING (call_id)
         LEFT JOIN (SELECT DISTINCT call_id FROM signals WHERE kind = 'escalation_request') s USING (call_id)
-        GROUP BY ALL ORDER BY 1, 2""", params))
+        WHERE {contact('c.channel')} GROUP BY ALL ORDER BY 1, 2, 3""", params))
+    several = len({team["channel"] for team in team_rows}) > 1
     for team in team_rows:
-        members = [a for a in agents if a["team"] == team["team"]]
+        team["group"] = f"{team['team']} · {team['channel']}" if several else team["team"]
+        members = [a for a in agents if (a["channel"], a["team"]) == (team["channel"], team["team"])]
         team["medians"] = {}
         for metric in METRICS:
             values = [a[metric.key] for a in members if a[metric.key] is not None]
@@ -101,14 +109,14 @@ def distributions(team_rows: list[dict]) -> list[dict]:
     """One dot plot per metric: each agent a dot, each team's median a bar."""
     plots = []
     for metric in METRICS:
-        plot_rows = [(team["team"],
+        plot_rows = [(team["group"],
                       [(a[metric.key], f"{a['agent']}: {metric.fmt(a[metric.key])} "
                                        f"({a['deviations'][metric.key]['text']} vs team median)")
                        for a in team["members"] if a[metric.key] is not None],
                       team["medians"][metric.key]) for team in team_rows]
         if any(dots for _, dots, _ in plot_rows):
             plots.append({"metric": metric, "chart": charts.dot_plot(
-                plot_rows, title=f"{metric.name} per agent, by team", x_format=metric.tick or metric.fmt,
+                plot_rows, title=f"{metric.name} per agent, by team and channel", x_format=metric.tick or metric.fmt,
                 notable=lambda v, m, metric=metric: deviation(metric, v, m)["notable"])})
     return plots
 
@@ -127,22 +135,23 @@ def _quote(utterance: dict | None, note: str) -> list[dict]:
 
 
 def coaching(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict:
-    """Best recoveries, escalations and long silences, each with the exact quotes and times."""
+    """Best recoveries, escalations and long silences of contacts (a survey verbatim has no agent to coach),
+    each with the exact quotes and times."""
     top, negative = settings.reports.top, settings.reports.negative_start
-    recoveries = rows(con, """
+    recoveries = rows(con, f"""
         SELECT call_id, agent, team, call_time, sentiment_start, sentiment_end, lowest_at
-        FROM conversations WHERE sentiment_start < ? AND trajectory = 'improved'
+        FROM conversations WHERE sentiment_start < ? AND trajectory = 'improved' AND {contact()}
         ORDER BY sentiment_end - sentiment_start DESC, call_id LIMIT ?""", [negative, top])
-    escalations = rows(con, """
+    escalations = rows(con, f"""
         SELECT s.call_id, c.agent, c.team, c.call_time, s.utterance, s.start_s, s.confidence
         FROM signals s JOIN conversations c USING (call_id)
-        WHERE s.kind = 'escalation_request'
+        WHERE s.kind = 'escalation_request' AND {contact('c.channel')}
         QUALIFY row_number() OVER (PARTITION BY s.call_id ORDER BY s.start_s) = 1
         ORDER BY c.call_time DESC, s.call_id LIMIT ?""", [top])
-    silences = rows(con, """
+    silences = rows(con, f"""
         SELECT c.call_id, c.agent, c.team, c.call_time, m.longest_silence, m.longest_silence_at
         FROM metrics m JOIN conversations c USING (call_id)
-        WHERE m.longest_silence >= ?
+        WHERE m.longest_silence >= ? AND {contact('c.channel')}
         ORDER BY m.longest_silence DESC, c.call_id LIMIT ?""", [settings.reports.long_silence_seconds, top])
     said = _utterances(con, list({r["call_id"] for r in recoveries + escalations + silences}))
 
@@ -180,7 +189,7 @@ def empower_context(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict:
     """Everything empower.html shows."""
     team_rows = teams(con, settings)
     moments = coaching(con, settings)
-    unassigned = con.execute("SELECT count(*) FROM conversations WHERE agent IS NULL").fetchone()[0]
+    unassigned = con.execute(f"SELECT count(*) FROM conversations WHERE agent IS NULL AND {contact()}").fetchone()[0]
     if unassigned:
         for moment in [m for kind in ("recoveries", "escalations", "silences") for m in moments[kind]]:
             moment["agent"] = moment["agent"] or NO_AGENT

@@ -25,13 +25,15 @@ def at_risk(con: duckdb.DuckDBPyConnection) -> dict:
     customers = rows(con, """
         WITH flags AS (
             SELECT c.call_id, coalesce(c.customer_id, c.call_id) AS customer, c.customer_id, c.call_time,
+                   coalesce(c.channel, 'voice') AS channel,
                    c.trajectory = 'worsened' AS worsened,
                    c.repeat_of IS NOT NULL OR bool_or(s.kind = 'repeat_contact') AS repeat,
                    bool_or(s.kind = 'churn_intent') AS churn, bool_or(s.kind = 'legal_threat') AS legal,
                    c.predicted_csat
             FROM conversations c LEFT JOIN signals s USING (call_id)
-            GROUP BY c.call_id, c.customer_id, c.call_time, c.trajectory, c.repeat_of, c.predicted_csat)
+            GROUP BY c.call_id, c.customer_id, c.call_time, c.channel, c.trajectory, c.repeat_of, c.predicted_csat)
         SELECT customer, any_value(customer_id) AS customer_id, count(*) AS calls,
+               list(DISTINCT channel ORDER BY channel) AS channels,
                count(*) FILTER (churn) AS churn, count(*) FILTER (legal) AS legal,
                count(*) FILTER (worsened) AS worsened, count(*) FILTER (repeat) AS repeats,
                max(call_time) AS last_call, min(predicted_csat) AS lowest_csat,
@@ -73,7 +75,8 @@ def _evidence(con: duckdb.DuckDBPyConnection, call_ids: list[str], kinds: tuple[
 def sales_openings(con: duckdb.DuckDBPyConnection) -> dict:
     """Calls where the customer showed purchase intent (or the reason is a sales opportunity)."""
     openings = rows(con, """
-        SELECT c.call_id, c.customer_id, c.call_time, c.agent, c.reason, c.predicted_csat,
+        SELECT c.call_id, c.customer_id, c.call_time, coalesce(c.channel, 'voice') AS channel, c.agent, c.reason,
+               c.predicted_csat,
                s.text, s.utterance AS idx, s.start_s, s.confidence
         FROM conversations c LEFT JOIN (
             SELECT * FROM signals WHERE kind = 'purchase_intent'

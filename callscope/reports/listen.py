@@ -8,10 +8,12 @@ import duckdb
 
 from callscope.config import Settings
 from callscope.reports import charts
+from callscope.reports.channels import channels_context
 from callscope.reports.render import label, num
 from callscope.reports.selection import rows
 from callscope.corpus import trends
 from callscope.reports.timeline import Timeline, series
+from callscope.store.views import contact
 
 FAMILIES = ("avoidable", "assistance", "selfcare", "mandatory", "unknown")
 REASON_LINES = 6
@@ -20,10 +22,12 @@ EVENT_LEAD_DAYS = 7  # an event up to a week before an emerging issue's rise is 
 
 
 def coverage(con: duckdb.DuckDBPyConnection) -> dict:
-    """Analysed calls vs surveyed ones, and how the predicted satisfaction compares."""
-    found = rows(con, """
-        SELECT count(*) AS analysed, count(s.call_id) AS surveyed, count(s.csat) AS with_csat,
-               avg(c.predicted_csat) AS predicted_csat, avg(s.csat) AS surveyed_csat,
+    """Analysed contacts (survey verbatims are not contacts) vs surveyed ones, and how the predicted
+    satisfaction compares."""
+    found = rows(con, f"""
+        SELECT count(*) FILTER ({contact('c.channel')}) AS analysed, count(s.call_id) AS surveyed,
+               count(s.csat) AS with_csat, avg(c.predicted_csat) FILTER ({contact('c.channel')}) AS predicted_csat,
+               avg(s.csat) AS surveyed_csat,
                corr(c.predicted_csat, s.csat) AS correlation, count(s.nps) AS with_nps,
                avg(CASE WHEN s.nps >= 9 THEN 1 WHEN s.nps <= 6 THEN -1 ELSE 0 END) AS nps
         FROM conversations c LEFT JOIN surveys s USING (call_id)""")[0]
@@ -32,16 +36,16 @@ def coverage(con: duckdb.DuckDBPyConnection) -> dict:
 
 
 def reason_mix(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict:
-    """Calls per family and per reason, with the avoidable share and its cost."""
-    total = con.execute("SELECT count(*) FROM conversations").fetchone()[0]
-    families = {row["family"]: row for row in rows(con, """
-        SELECT coalesce(family, 'unknown') AS family, count(*) AS n FROM conversations GROUP BY 1""")}
-    reasons = rows(con, """
+    """Contacts per family and per reason (survey verbatims apart), with the avoidable share and its cost."""
+    total = con.execute(f"SELECT count(*) FROM conversations WHERE {contact()}").fetchone()[0]
+    families = {row["family"]: row for row in rows(con, f"""
+        SELECT coalesce(family, 'unknown') AS family, count(*) AS n FROM conversations WHERE {contact()} GROUP BY 1""")}
+    reasons = rows(con, f"""
         SELECT reason, coalesce(family, 'unknown') AS family, count(*) AS n,
                avg((repeat_of IS NOT NULL)::INT) AS repeat_share,
                avg((sentiment = 'negative')::INT) AS negative_share,
                avg(predicted_csat) AS predicted_csat
-        FROM conversations GROUP BY ALL ORDER BY n DESC, reason""")
+        FROM conversations WHERE {contact()} GROUP BY ALL ORDER BY n DESC, reason""")
     for row in reasons:
         row["share"] = row["n"] / total
     avoidable = families.get("avoidable", {}).get("n", 0)
@@ -190,6 +194,7 @@ def listen_context(con: duckdb.DuckDBPyConnection, settings: Settings, axis: Tim
     return {
         "coverage": coverage(con),
         "mix": reason_mix(con, settings),
+        "channels": channels_context(con, settings),
         "events": timeline_events,
         "volume_chart": volume_chart(con, axis, timeline_events),
         "reasons_chart": reasons_over_time(con, axis, timeline_events),
@@ -198,6 +203,7 @@ def listen_context(con: duckdb.DuckDBPyConnection, settings: Settings, axis: Tim
         "aspects": aspects(con, axis),
         "sentiment": sentiment(con, axis),
         "period": axis.period,
+        "repeat_days": settings.corpus.repeat_days,
         "currency": settings.reports.currency,
         "cost_per_contact": settings.reports.cost_per_contact,
     }

@@ -21,7 +21,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def call_file(call_id: str) -> str:
-    """File name of a call's page: the id when it is filename-safe, else a safe form plus a hash."""
+    """File name of a call's (or a customer's) page: the id when it is filename-safe, else a safe form plus a hash."""
     safe = _UNSAFE.sub("_", call_id)[:80]
     if safe != call_id or safe.startswith("."):
         safe = f"{safe.lstrip('.')}-{hashlib.sha256(call_id.encode()).hexdigest()[:8]}"
@@ -32,6 +32,11 @@ def call_href(call_id: str, utterance: int | None = None, root: str = "") -> str
     """Relative link to a call page (from the report folder; `root` '../' from calls/)."""
     anchor = f"#u{utterance}" if utterance is not None else ""
     return f"{root}calls/{quote(call_file(call_id))}{anchor}"
+
+
+def journey_href(customer_id: str, root: str = "") -> str:
+    """Relative link to a customer's journey page (journeys/<id>.html; the id is hashed unless --keep-pii)."""
+    return f"{root}journeys/{quote(call_file(customer_id))}"
 
 
 def num(value: float | None, digits: int = 0) -> str:
@@ -72,7 +77,7 @@ def environment() -> Environment:
     env = Environment(loader=PackageLoader("callscope.reports", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(num=num, pct=pct, signed_pct=signed_pct, signed=signed, clock=clock, label=label)
-    env.globals.update(call_href=call_href)
+    env.globals.update(call_href=call_href, journey_href=journey_href)
     script = env.loader.get_source(env, SCRIPT_TEMPLATE)[0]
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
     env.globals.update(table_filter=Markup(script), script_hash=f"sha256-{digest}")

@@ -1,9 +1,10 @@
-"""The calls a report covers: the store opened read-only, narrowed by date, queue and team.
+"""The calls a report covers: the store opened read-only, narrowed by date, queue, team and channel.
 
 `open_selection` returns an in-memory DuckDB connection whose temporary views carry the
-store's table names (`conversations`, `utterances`, ...) restricted to the selected calls,
-so every query (ours, or callscope.corpus's) sees only the selection. Unless `keep_pii` is
-set, text stored unredacted (a run with --keep-pii) is redacted on the way out.
+store's table and view names (`conversations`, `utterances`, ..., `journeys`) restricted to the
+selected calls, so every query (ours, or callscope.corpus's) sees only the selection. Unless
+`keep_pii` is set, text stored unredacted (a run with --keep-pii) is redacted on the way out and
+customer ids are hashed (callscope/pii/call_ids.py).
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ from pathlib import Path
 import duckdb
 
 from callscope.errors import InputError
+from callscope.pii.call_ids import private_customer_id
 from callscope.redact import redact_text
 from callscope.store import store_error
+from callscope.store.database import ADDED_COLUMNS
+from callscope.store.views import VIEWS
 
 CALL_TABLES = ("utterances", "reasons", "aspects", "signals", "metrics", "surveys")
 TEXT_COLUMNS = {"utterances": ("text",), "aspects": ("text",), "signals": ("text", "evidence")}
@@ -30,6 +34,7 @@ class Filters:
     date_to: date | None = None
     queue: str | None = None
     team: str | None = None
+    channel: str | None = None          # voice | chat | email | survey
 
     def describe(self) -> str:
         """Human-readable summary, e.g. 'from 2024-05-01, team Blue'; '' when unfiltered."""
@@ -42,6 +47,8 @@ class Filters:
             parts.append(f"queue {self.queue}")
         if self.team is not None:
             parts.append(f"team {self.team}")
+        if self.channel is not None:
+            parts.append(f"channel {self.channel}")
         return ", ".join(parts)
 
     def where(self) -> str:
@@ -55,6 +62,8 @@ class Filters:
             conditions.append(f"queue = {_quote(self.queue)}")
         if self.team is not None:
             conditions.append(f"team = {_quote(self.team)}")
+        if self.channel is not None:
+            conditions.append(f"coalesce(channel, 'voice') = {_quote(self.channel)}")
         return " AND ".join(conditions)
 
 
@@ -89,7 +98,13 @@ def open_selection(db_path: Path, filters: Filters = Filters(), keep_pii: bool =
         con.close()
         raise store_error(db_path, exc) from None
     con.create_function("redact_pii", redact_text, ["VARCHAR"], "VARCHAR")
-    con.execute(f"CREATE TEMP VIEW conversations AS SELECT * FROM store.conversations WHERE {filters.where()}")
+    con.create_function("private_customer_id", private_customer_id, ["VARCHAR"], "VARCHAR")
+    hashed = "" if keep_pii else " REPLACE (private_customer_id(customer_id) AS customer_id)"
+    held = _columns(con, "conversations")
+    missing = "".join(f", NULL::{kind} AS {name}" for table, name, kind in ADDED_COLUMNS
+                      if table == "conversations" and name not in held)      # a store an older version wrote
+    con.execute(f"CREATE TEMP VIEW conversations AS SELECT *{hashed}{missing} FROM store.conversations "
+                f"WHERE {filters.where()}")
     for table in CALL_TABLES:
         if keep_pii or table not in TEXT_COLUMNS:
             con.execute(f"CREATE TEMP VIEW {table} AS SELECT t.* FROM store.{table} t "
@@ -101,6 +116,8 @@ def open_selection(db_path: Path, filters: Filters = Filters(), keep_pii: bool =
                 "keywords, redact_pii(representative) AS representative) FROM store.topics")
     con.execute("CREATE TEMP VIEW events AS SELECT * FROM store.events")
     con.execute("CREATE TEMP VIEW runs AS SELECT * FROM store.runs")
+    for name, sql in VIEWS.items():
+        con.execute(f"CREATE TEMP VIEW {name} AS {sql}")
     return con
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -26,9 +27,14 @@ from callscope.metadata import CallMetadata
 from callscope.store.export import export_tables
 from callscope.store.inputs import read_events, read_surveys
 from callscope.store.rows import CALL_TABLES, call_rows
+from callscope.store.views import VIEWS
 
 STORE_FILE = "callscope.duckdb"
 SCHEMA = Path(__file__).with_name("schema.sql")
+# (table, column, type) added after the table was first released: stores written before lack them until
+# a writable open adds them (schema.sql); read-only readers see them as NULL (reports/selection.py).
+ADDED_COLUMNS = re.findall(r"ALTER TABLE (\w+) ADD COLUMN IF NOT EXISTS (\w+) (\w+);",
+                           SCHEMA.read_text(encoding="utf-8"))
 TABLES = ("runs", "conversations", "utterances", "reasons", "aspects", "signals", "metrics",
           "topics", "events", "surveys")
 METADATA_COLUMNS = {"call_time": "TIMESTAMP", "call_date": "DATE", "queue": "VARCHAR", "agent": "VARCHAR",
@@ -123,6 +129,8 @@ class Store:
         self.con = connect(self.path, read_only)
         if not read_only:
             self.con.execute(SCHEMA.read_text(encoding="utf-8"))
+            for name, sql in VIEWS.items():
+                self.con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
         self._columns: dict[str, list[str]] = {}
 
     def __enter__(self) -> "Store":
@@ -267,11 +275,13 @@ class Store:
         return self.con.execute(sql, params or []).fetchall()[0][0]
 
     def export(self, out_dir: str | Path, fmt: str = "parquet", group_readable: bool = False) -> list[Path]:
-        """Every table to `out_dir`/<table>.parquet or .csv, private files (0600, or 0640 when
-        `group_readable`); returns the files written."""
+        """Every table, and every view the store holds (journeys), to `out_dir`/<name>.parquet or .csv,
+        private files (0600, or 0640 when `group_readable`); returns the files written."""
         with private_files(group_readable):
             try:
-                return export_tables(self.con, TABLES, Path(out_dir), fmt)
+                held = {row[0] for row in self.con.execute("SELECT view_name FROM duckdb_views() WHERE "
+                                                           "database_name = current_database()").fetchall()}
+                return export_tables(self.con, TABLES + tuple(v for v in VIEWS if v in held), Path(out_dir), fmt)
             except duckdb.Error as exc:
                 self.close()
                 raise store_error(self.path, exc) from None

@@ -25,7 +25,7 @@ CREATE TABLE IF NOT EXISTS conversations (
     agent             VARCHAR,
     team              VARCHAR,
     customer_id       VARCHAR,
-    channel           VARCHAR,      -- voice | chat | email
+    channel           VARCHAR,      -- voice | chat | email | survey (a survey verbatim: not a contact)
     language          VARCHAR,
     duration          DOUBLE,
     layout            VARCHAR,
@@ -45,6 +45,8 @@ CREATE TABLE IF NOT EXISTS conversations (
     predicted_csat    DOUBLE,       -- 1..5
     topic_id          INTEGER,      -- -1: outlier; NULL: not modelled yet
     repeat_of         VARCHAR,      -- call_id of the same customer's previous contact within N days
+    cross_channel_repeat   BOOLEAN,  -- a repeat whose previous contact came by another channel; NULL: no repeat
+    resolved_first_contact BOOLEAN,  -- no repeat followed within N days; NULL: unknown (no customer, window open)
     warnings          VARCHAR,      -- the call's warnings (JSON warnings[]) joined by ' | '; NULL: none
     processed_at      TIMESTAMP
 );
@@ -146,3 +148,5 @@ CREATE TABLE IF NOT EXISTS surveys (     -- optional survey CSV
 -- Columns added after a table was first released: stores written by older versions gain them here.
 ALTER TABLE conversations ADD COLUMN IF NOT EXISTS reason_stated_by VARCHAR;
 ALTER TABLE conversations ADD COLUMN IF NOT EXISTS warnings VARCHAR;
+ALTER TABLE conversations ADD COLUMN IF NOT EXISTS cross_channel_repeat BOOLEAN;
+ALTER TABLE conversations ADD COLUMN IF NOT EXISTS resolved_first_contact BOOLEAN;
