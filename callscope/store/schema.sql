@@ -25,7 +25,7 @@ CREATE TABLE IF NOT EXISTS conversations (
     agent             VARCHAR,
     team              VARCHAR,
     customer_id       VARCHAR,
-    channel           VARCHAR,      -- voice | chat | email
+    channel           VARCHAR,      -- voice | chat | email | survey
     language          VARCHAR,
     duration          DOUBLE,
     layout            VARCHAR,
@@ -119,7 +119,13 @@ CREATE TABLE IF NOT EXISTS metrics (
     customer_longest_monologue DOUBLE,
     agent_wpm                  DOUBLE,
     customer_wpm               DOUBLE,
-    agent_questions            INTEGER
+    agent_questions            INTEGER,
+    -- chats and e-mails (ChannelMetrics): their rows leave the talk columns above empty
+    customer_messages          INTEGER,
+    agent_messages             INTEGER,
+    exchanges                  INTEGER,
+    first_response_seconds     DOUBLE,
+    customer_wait_seconds      DOUBLE
 );
 
 CREATE TABLE IF NOT EXISTS topics (
