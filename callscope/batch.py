@@ -139,7 +139,7 @@ class BatchRunner:
         if not found.files:
             problems = [reason for _, reason in found.missing] + [f"{p}: {r}" for p, r in found.unreadable]
             raise CallscopeError(problems[0] if problems else
-                                 f"no audio files or text inputs found in {', '.join(map(str, inputs))}")
+                                 f"no audio files found in {', '.join(map(str, inputs))} (nor text inputs)")
         for warning in self.metadata.warnings:
             self.warn(warning)
         with private_files(self.settings.output.group_readable), output_lock(self.out_dir):
