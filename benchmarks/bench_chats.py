@@ -8,7 +8,8 @@ reason examples (tests/fixtures/synthetic_chats.py), written as conversation JSO
 Runs the real batch (BatchRunner: reading, the text models over TEXT_CHUNK threads at a time,
 outputs, store, corpus figures and topics) and then `build_reports`, timing each stage by wrapping
 the functions the batch calls; the figure is the wall time from start (models loaded inside it)
-to the reports written.
+to the reports written, with the CPU seconds the process used (on a shared machine the wall time
+says more about the neighbours than about callscope).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -94,6 +96,8 @@ def main() -> None:
     build_reports(out, settings=settings)
     seconds["reports"] = perf_counter() - reports_started
     total = perf_counter() - started
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime     # all threads of this process, generation of the data included
     conversations = [json.loads(p.read_text()) for p in sorted(out.glob("*.json")) if p.name != "manifest.json"]
     process = defaultdict(float)
     for conversation in conversations:
@@ -103,13 +107,13 @@ def main() -> None:
     figures = {
         "data": "synthetic", "chats": args.chats, "messages": messages, "processed": summary.processed,
         "failed": len(summary.failures), "cpu_count": os.cpu_count(), "load_average": os.getloadavg(),
-        "batch_seconds": round(batch_seconds, 1), "total_seconds": round(total, 1),
+        "batch_seconds": round(batch_seconds, 1), "total_seconds": round(total, 1), "cpu_seconds": round(cpu, 1),
         "stages": {label: round(value, 1) for label, value in seconds.items()},
         "process_many": {stage: round(value, 1) for stage, value in process.items()},
     }
     print(f"{args.chats} synthetic chats ({messages} messages): {summary.processed} processed, "
           f"{len(summary.failures)} failed; batch {batch_seconds:.0f} s, with reports {total:.0f} s "
-          f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+          f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores); {cpu:.0f} CPU seconds in all")
     for label, value in figures["stages"].items():
         print(f"  {label:45s} {value:7.1f} s")
     print("  process_many per stage: " + ", ".join(f"{k} {v:.1f} s" for k, v in figures["process_many"].items()))

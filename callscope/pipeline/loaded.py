@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from typing import Callable
 
 from callscope.config import Settings
 from callscope.pipeline.enrich import Enricher
@@ -22,28 +23,31 @@ _text: OrderedDict[str, TextProcessor] = OrderedDict()
 _lock = threading.Lock()
 
 
+def _kept(cache: OrderedDict, key: str, load: Callable):
+    """`cache[key]`, loaded by `load()` when missing (the oldest of KEEP dropped); the caller holds _lock."""
+    if key not in cache:
+        while len(cache) >= KEEP:
+            cache.popitem(last=False)
+        cache[key] = load()
+    cache.move_to_end(key)
+    return cache[key]
+
+
 def processor_for(settings: Settings) -> CallProcessor:
     """The models for `settings` (a copy is kept: later changes to `settings` give other models)."""
-    key = settings.model_dump_json()
     with _lock:
-        if key not in _loaded:
-            while len(_loaded) >= KEEP:
-                _loaded.popitem(last=False)
-            _loaded[key] = CallProcessor(settings.model_copy(deep=True), settings.run.jobs)
-        _loaded.move_to_end(key)
-        return _loaded[key]
+        return _kept(_loaded, settings.model_dump_json(),
+                     lambda: CallProcessor(settings.model_copy(deep=True), settings.run.jobs))
 
 
 def text_processor_for(settings: Settings) -> TextProcessor:
     """The text models for `settings`: those of the loaded call processor for them, else loaded now."""
     key = settings.model_dump_json()
+
+    def load() -> TextProcessor:
+        kept = settings.model_copy(deep=True)
+        enricher = _loaded[key].enricher if key in _loaded else Enricher(kept.enrich) if kept.enrich.enabled else None
+        return TextProcessor(kept, enricher)
+
     with _lock:
-        if key not in _text:
-            while len(_text) >= KEEP:
-                _text.popitem(last=False)
-            kept = settings.model_copy(deep=True)
-            enricher = _loaded[key].enricher if key in _loaded else (
-                Enricher(kept.enrich) if kept.enrich.enabled else None)
-            _text[key] = TextProcessor(kept, enricher)
-        _text.move_to_end(key)
-        return _text[key]
+        return _kept(_text, key, load)
