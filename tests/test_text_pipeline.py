@@ -24,6 +24,7 @@ from callscope.manifest import Manifest
 from callscope.metadata import CallMetadata, MetadataResolver
 from callscope.config import MetadataSettings
 from callscope.pipeline.metrics import channel_metrics
+from callscope.recovery import rebuild_store
 from callscope.pipeline.text import TextProcessor, TextUnit, message_times, speaker_ids
 from callscope.writers import to_txt, write_outputs
 from tests.fixtures.synthetic_chats import generate_threads, write_jsonl
@@ -197,6 +198,12 @@ def test_batch_one_file_many_conversations_bad_lines_and_a_grown_export(tmp_path
     # the chat no longer in the export keeps its analysis (as a recording no longer among the inputs)
     assert len(rows(out, "SELECT call_id FROM conversations")) == 8
     assert len(rows(out, "SELECT * FROM utterances WHERE call_id = 'chats__chat-00002'")) == len(grown[1].messages)
+    # a store rebuilt from the JSON has the conversations' own channel, customer, agent and time
+    first = "SELECT channel, customer_id, agent, call_time FROM conversations WHERE call_id = 'chats__chat-00001'"
+    before = rows(out, first)
+    assert before == [("chat", threads[0].customer_id, threads[0].agent, threads[0].started_at)]
+    rebuild_store(out, settings, say=lambda _: None)
+    assert rows(out, first) == before
 
 
 def test_batch_a_thread_that_cannot_be_analysed_fails_alone(tmp_path):
