@@ -36,6 +36,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_diarization.py --json benchmarks/results/diarization.json
 	$(BIN)/python benchmarks/bench_long_call.py --minutes 20 --json benchmarks/results/long_call.json
 	$(BIN)/python benchmarks/bench_reports.py --out benchmarks/results/reports
+	$(BIN)/python benchmarks/bench_chats.py --json benchmarks/results/chats.json
 	$(BIN)/python benchmarks/bench_roles_by_words.py --json benchmarks/results/roles_by_words.json
 	$(BIN)/python benchmarks/bench_reasons_cs.py --json benchmarks/results/reasons_cs.json
 	$(BIN)/python benchmarks/bench_call_sentiment.py --json benchmarks/results/call_sentiment.json

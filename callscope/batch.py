@@ -13,6 +13,11 @@ each run, calls the manifest holds but the store lacks (a deleted or older
 store) are re-ingested from their JSON, and calls no longer `ok` are removed. A damaged
 store is moved aside and rebuilt (recovery.py) and the run goes on.
 
+Text inputs (chat exports, conversation JSONL, e-mail, surveys: channels/) hold many conversations:
+each thread is a unit of its own (`<file>#<key>`, id `<file id>__<key>`, its content hash as sha256),
+so a grown export processes only its new or changed threads; the text models run over many threads
+at once (pipeline/text.py). What a reader cannot read is a failed entry naming the file and line.
+
 Call ids are stable (Manifest.assign_ids); a missing input, a dangling link or an unreadable
 file is a failed entry (a recording analysed before keeps its analysis), an unreadable folder
 a failure of the run: the rest of the batch is processed. Files are created private
@@ -29,7 +34,12 @@ from time import perf_counter
 from typing import Callable
 
 from callscope import hooks
+from callscope.channels.detect import TEXT_EXTENSIONS, text_kind
+from callscope.channels.email import read_emails
+from callscope.channels.read import read_text_input
+from callscope.channels.thread import Thread
 from callscope.config import Settings
+from callscope.conversation import Conversation
 from callscope.corpus import CorpusSummary, load_inputs, update_corpus
 from callscope.errors import EXIT_OK, EXIT_SOME_FAILED, CallscopeError, InputError
 from callscope.files import folder_lock, private_files, sha256_file
@@ -39,13 +49,18 @@ from callscope.pii.call_ids import private_call_id
 from callscope.pipeline.audio import probe
 from callscope.pipeline.bleep import write_redacted_audio
 from callscope.pipeline.ingest import Discovery, InputFile, discover
-from callscope.pipeline.loaded import processor_for
+from callscope.pipeline.loaded import processor_for, text_processor_for
 from callscope.pipeline.process import CallProcessor
+from callscope.pipeline.text import TextProcessor, TextUnit, problem_item, thread_item
 from callscope.preflight import preflight
 from callscope.recovery import TOPICS_DIR, rebuild, recovering, reingest
 from callscope.reports import ReportSummary
 from callscope.store import Store, store_path
 from callscope.writers import write_outputs
+
+MAIL_KINDS = ("email", "mbox")     # text kinds threaded across files
+
+TEXT_CHUNK = 256        # threads whose messages the text models read at once
 
 
 @dataclass
@@ -57,6 +72,8 @@ class Planned:
     size_bytes: int = 0
     duration: float = 0.0
     error: str | None = None
+    thread: Thread | None = None    # a conversation of a text input, and the input's kind
+    kind: str = ""
 
 
 @dataclass
@@ -104,11 +121,13 @@ class BatchRunner:
     the models kept loaded for these settings, pipeline/loaded.py)."""
 
     def __init__(self, settings: Settings, out_dir: Path, hook: hooks.Hook | None = None,
-                 processor: Callable[[], CallProcessor] | None = None):
+                 processor: Callable[[], CallProcessor] | None = None,
+                 text_processor: Callable[[], TextProcessor] | None = None):
         self.settings = settings
         self.out_dir = Path(out_dir)
         self.hook = hook or hooks.silent
         self.processor = processor or (lambda: processor_for(settings))
+        self.text_processor = text_processor or (lambda: text_processor_for(settings))
         self.config_hash = settings.fingerprint()
         self.metadata = MetadataResolver(settings.metadata)
 
@@ -120,10 +139,11 @@ class BatchRunner:
         """Process `inputs` into the output folder. Settings and model names are checked first
         (before any model loads); every input that cannot be processed is a failed entry."""
         preflight(self.settings)
-        found = discover(inputs, self.settings.audio.extensions)
+        found = discover(inputs, [*self.settings.audio.extensions, *TEXT_EXTENSIONS])
         if not found.files:
             problems = [reason for _, reason in found.missing] + [f"{p}: {r}" for p, r in found.unreadable]
-            raise CallscopeError(problems[0] if problems else f"no audio files found in {', '.join(map(str, inputs))}")
+            raise CallscopeError(problems[0] if problems else
+                                 f"no audio files found in {', '.join(map(str, inputs))} (nor text inputs)")
         for warning in self.metadata.warnings:
             self.warn(warning)
         with private_files(self.settings.output.group_readable), output_lock(self.out_dir):
@@ -147,8 +167,11 @@ class BatchRunner:
                 todo, current = self._plan(found, manifest, run.run_id, summary)
                 todo += self._sync_store(manifest, todo, current, summary)
                 manifest.save(self.out_dir)
-                if todo:
-                    self._process(todo, manifest, run.run_id, summary)
+                audio = [p for p in todo if p.thread is None]
+                if audio:
+                    self._process(audio, manifest, run.run_id, summary)
+                if len(audio) < len(todo):
+                    self._process_text([p for p in todo if p.thread is not None], manifest, run.run_id, summary)
                 self.hook(hooks.CORPUS, None, total=1, completed=0)
                 summary.corpus = update_corpus(self.store, self.settings, self.out_dir / TOPICS_DIR)
                 self.hook(hooks.CORPUS, summary.corpus, total=1, completed=1)
@@ -165,8 +188,22 @@ class BatchRunner:
     def _hash(self, found: Discovery) -> list[Planned]:
         """Every input with its hash, or its error; call ids made final by the manifest."""
         hashed = [Planned(item, error=reason) for item, reason in found.missing]
+        audio = {e.lower() for e in self.settings.audio.extensions}
+        mail: list[InputFile] = []          # e-mails are threaded across all the files of the run
         for done, item in enumerate(found.files, start=1):
             self.hook(hooks.CHECKING, item.path, total=len(found.files), completed=done)
+            if item.path.resolve() in self._settings_files():
+                continue
+            kind = None if item.path.suffix.lower() in audio else text_kind(item.path, self.settings.channels)
+            if kind in MAIL_KINDS:
+                mail.append(item)
+                continue
+            if kind:
+                hashed += self._read_text([item], kind)
+                continue
+            if item.path.suffix.lower() in TEXT_EXTENSIONS:   # found beside the inputs, e.g. a notes CSV
+                self.warn(f"{item.path}: not a text input callscope reads; left out")
+                continue
             try:
                 planned = Planned(item, sha256_file(item.path), item.path.stat().st_size)
             except OSError as exc:
@@ -177,7 +214,27 @@ class BatchRunner:
             except (InputError, OSError) as exc:     # not audio: fails here, before any model loads
                 planned.error = str(exc) if isinstance(exc, InputError) else f"{item.path}: {exc}"
             hashed.append(planned)
+        if mail:
+            hashed += self._read_text(mail, "email")
         return hashed
+
+    def _settings_files(self) -> set[Path]:
+        """Files the settings name (metadata sidecar, surveys and events CSVs): read as such, never as inputs."""
+        named = (self.settings.metadata.sidecar, self.settings.corpus.surveys, self.settings.corpus.events)
+        return {Path(name).resolve() for name in named if name}
+
+    def _read_text(self, items: list[InputFile], kind: str) -> list[Planned]:
+        """One unit per thread of the text inputs `items` (e-mails: all of them, threaded together; other kinds:
+        one file), its content hash as sha256; one failed unit per problem. A thread belongs to the item of its
+        path (an e-mail thread: its earliest file)."""
+        channels = self.settings.channels
+        reading = read_emails([i.path for i in items], channels) if kind in MAIL_KINDS \
+            else read_text_input(items[0].path, channels)
+        item_of = {i.path: i for i in items}
+        units = [Planned(thread_item(item_of[t.path], t), t.content_hash(),
+                         sum(len(m.text.encode("utf-8")) for m in t.messages), thread=t, kind=kind)
+                 for t in reading.threads]
+        return units + [Planned(problem_item(item_of[p.path], p), error=str(p)) for p in reading.problems]
 
     def _plan(self, found: Discovery, manifest: Manifest, run_id: str,
               summary: RunSummary) -> tuple[list[Planned], dict[str, Planned]]:
@@ -207,8 +264,9 @@ class BatchRunner:
             first_of.setdefault(planned.sha256, item.call_id)
         return todo, current
 
-    def _call_metadata(self, call_id: str, path: str | Path) -> CallMetadata:
-        return self.metadata.lenient(call_id, path, self.warn)
+    def _call_metadata(self, call_id: str, path: str | Path, conversation: Conversation | None = None) -> CallMetadata:
+        own = CallMetadata.of(conversation) if conversation else CallMetadata()
+        return self.metadata.lenient(call_id, path, self.warn, own=own)
 
     def _sync_store(self, manifest: Manifest, todo: list[Planned], current: dict[str, Planned],
                     summary: RunSummary) -> list[Planned]:
@@ -287,6 +345,42 @@ class BatchRunner:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
 
+    def _process_text(self, todo: list[Planned], manifest: Manifest, run_id: str, summary: RunSummary) -> None:
+        """Text conversations, TEXT_CHUNK at a time through the text models, then written and stored
+        (one store transaction per chunk). A chunk that fails is processed a thread at a time, so a
+        thread that cannot be analysed fails alone."""
+        processor = self.text_processor()
+        started, done, before = perf_counter(), 0, summary.wall_seconds
+        for first in range(0, len(todo), TEXT_CHUNK):
+            chunk = todo[first:first + TEXT_CHUNK]
+            try:
+                results = [(p, c) for p, c in zip(chunk, processor.process_many([_unit(p) for p in chunk]))]
+            except Exception:  # noqa: BLE001  (found again below, one thread at a time)
+                results = [(p, c) for p in chunk for c in self._text_alone(processor, p, manifest, run_id, summary)]
+            written = [(p, c, write_outputs(c, self.out_dir, self.settings.output)) for p, c in results]
+            self.store.upsert_many([(c, self._call_metadata(p.item.call_id, p.item.path, c)) for p, c, _ in written],
+                                   run_id)
+            for planned, conversation, outputs in written:
+                self._record_ok(planned, conversation, outputs, manifest, run_id, summary)
+            manifest.save(self.out_dir)
+            done += len(chunk)
+            summary.wall_seconds = before + perf_counter() - started
+            self.hook(hooks.TRANSCRIBING, hooks.BatchProgress(done, len(todo), summary.audio_seconds,
+                                                              summary.wall_seconds), total=len(todo), completed=done)
+
+    def _text_alone(self, processor: TextProcessor, planned: Planned, manifest: Manifest, run_id: str,
+                    summary: RunSummary) -> list[Conversation]:
+        """The conversation of one thread, or none and a failed entry naming its file and line."""
+        try:
+            return processor.process_many([_unit(planned)])
+        except Exception as exc:  # a bad thread must not end the batch; it is recorded per thread
+            thread = planned.thread
+            where = f"{thread.path}: line {thread.line}" if thread.line is not None else str(planned.item.path)
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            self._fail(manifest, planned, run_id, summary, f"{where}: cannot analyse conversation "
+                                                           f"{thread.key!r} ({type(exc).__name__}: {reason})")
+            return []
+
     def _finish(self, future: Future, planned: Planned, manifest: Manifest, run_id: str, summary: RunSummary) -> None:
         try:
             conversation, outputs = future.result()
@@ -298,10 +392,20 @@ class BatchRunner:
                        f"{planned.item.path}: internal error ({type(exc).__name__}: {exc})")
             return
         self.store.upsert(conversation, self._call_metadata(planned.item.call_id, planned.item.path), run_id)
+        self._record_ok(planned, conversation, outputs, manifest, run_id, summary)
+
+    def _record_ok(self, planned: Planned, conversation: Conversation, outputs: list[str], manifest: Manifest,
+                   run_id: str, summary: RunSummary) -> None:
+        """Record a conversation written and stored."""
         summary.processed += 1
-        summary.audio_seconds += conversation.duration
+        if conversation.source.layout != "text":
+            summary.audio_seconds += conversation.duration
         manifest.files[planned.item.call_id] = _record(
             planned, run_id, self.config_hash, status="ok", warnings=conversation.warnings,
             duration=conversation.duration, outputs=outputs)
         for warning in conversation.warnings:
             self.hook(hooks.WARNING, f"{planned.item.path}: {warning}")
+
+
+def _unit(planned: Planned) -> TextUnit:
+    return TextUnit(planned.item.call_id, planned.thread, planned.kind)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Literal, Sequence
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 # Whisper splits "qu'on" into "qu" + "'on", "pouvez-vous" into "pouvez" + "-vous" and "20,000" into
 # "20" + ",000": a word that starts with one of these is written against the word before it.
 GLUED_START = ("'", "’", "-", ",", ".", ";", ":", "!", "?", "%", ")")
@@ -31,7 +31,9 @@ def join_words(texts: Sequence[str]) -> str:
     """Words written in a row: "qu" + "'on" -> "qu'on", "je" + "vois" -> "je vois"."""
     return word_offsets(texts)[0]
 
-Role = Literal["agent", "customer", "unknown"]
+Channel = Literal["voice", "chat", "email", "survey"]
+# bot and system messages (chat) are kept apart from both parties: no analysis reads them as either
+Role = Literal["agent", "customer", "bot", "system", "unknown"]
 Polarity = Literal["negative", "neutral", "positive"]
 Emotion = Literal["anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise"]
 Family = Literal["assistance", "selfcare", "avoidable", "mandatory"]
@@ -180,6 +182,15 @@ class Signal(BaseModel):
     start: float
 
 
+class ChannelMetrics(BaseModel):
+    """Metrics of a text conversation (chat, e-mail), instead of talk time (docs/metrics.md)."""
+
+    messages: dict[str, int] = Field(default_factory=dict)     # per role
+    exchanges: int = 0                          # customer messages answered by an agent message
+    first_response_seconds: float | None = None     # customer's first message -> the first agent message after it
+    customer_wait_seconds: float | None = None      # sum of the customer -> agent response gaps
+
+
 class CallMetrics(BaseModel):
     """Conversation metrics (definitions in docs/metrics.md); per-role values keyed by role."""
 
@@ -208,21 +219,35 @@ class Analysis(BaseModel):
     reason: ContactReason = Field(default_factory=ContactReason)
     aspects: list[AspectMention] = Field(default_factory=list)
     signals: list[Signal] = Field(default_factory=list)
-    metrics: CallMetrics | None = None
+    metrics: CallMetrics | None = None          # calls and imported voice transcripts
+    channel_metrics: ChannelMetrics | None = None   # chats and e-mails
 
 
 class Source(BaseModel):
-    """The input recording as it was found on disk and decoded."""
+    """The input as it was found on disk: a recording as decoded, or a text input (layout `text`:
+    no codec, rate or channels; `sha256` is then the conversation's content hash, `container` the
+    input's kind, e.g. `chat_csv`, `eml`, and `line` where the conversation starts in the file)."""
 
     path: str
     sha256: str
     size_bytes: int
     container: str
-    codec: str
-    sample_rate: int
-    channels: int
-    duration: float
-    layout: Literal["mono", "stereo", "fake_stereo", "multichannel"]
+    codec: str = ""
+    sample_rate: int = 0
+    channels: int = 0
+    duration: float = 0.0
+    layout: Literal["mono", "stereo", "fake_stereo", "multichannel", "text"]
+    line: int | None = None
+
+
+class SurveyAnswer(BaseModel):
+    """The score a survey response gives, and the conversation it follows when known."""
+
+    model_config = ConfigDict(frozen=True)
+
+    csat: float | None = None     # 1..5
+    nps: float | None = None      # 0..10
+    follows: str | None = None    # the id of the conversation it was sent after
 
 
 class Processing(BaseModel):
@@ -237,10 +262,18 @@ class Processing(BaseModel):
 
 
 class Conversation(BaseModel):
-    """A transcribed call: source, tracks, words, segments, speakers, utterances and its analysis."""
+    """A transcribed call or a text conversation: source, tracks, words, segments, speakers,
+    utterances and its analysis. Text conversations have no tracks, segments or words: their
+    utterances are the messages (times in seconds from the first message, `end` = `start`)."""
 
     schema_version: str = SCHEMA_VERSION
     id: str
+    channel: Channel = "voice"
+    started_at: str | None = None           # ISO 8601 wall-clock time of the first message, when known
+    customer_id: str | None = None          # as the input gives it (chat export, e-mail address, survey)
+    agent: str | None = None                # the agent the input names
+    attachments: list[str] = Field(default_factory=list)    # file names listed, never read
+    survey: SurveyAnswer | None = None
     source: Source
     language: str | None = None
     duration: float

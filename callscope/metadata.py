@@ -1,9 +1,10 @@
 """Call metadata (time, queue, agent, team, customer id, channel) for the store.
 
-Three sources, in order of precedence per field: a sidecar CSV (one row per call,
+Sources, in order of precedence per field: a sidecar CSV (one row per call,
 keyed by `call_id` or by `file` name), the first filename pattern of the config
-that matches the recording's name (a regex with named groups), and, for the call
-time only, the recording's modification time.
+that matches the recording's name (a regex with named groups), what a text conversation
+says of itself (its channel, start time, customer id and agent: `CallMetadata.of`), and,
+for the call time only, the recording's modification time; the configured channel last.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from callscope.config import MetadataSettings
+from callscope.conversation import Conversation
 from callscope.csvrows import csv_rows
 from callscope.errors import ConfigError, InputError
 
@@ -34,6 +36,15 @@ class CallMetadata:
     team: str | None = None
     customer_id: str | None = None
     channel: str | None = None
+
+    @classmethod
+    def of(cls, conversation: Conversation) -> "CallMetadata":
+        """What a conversation says of itself (a call: nothing; its channel is the configured one)."""
+        if conversation.channel == "voice" and conversation.source.layout != "text":
+            return cls()
+        started = conversation.started_at and _naive(datetime.fromisoformat(conversation.started_at))
+        return cls(call_time=started or None, agent=conversation.agent, customer_id=conversation.customer_id,
+                   channel=conversation.channel)
 
     def filled_from(self, other: "CallMetadata") -> "CallMetadata":
         """These values, with the gaps filled from `other`."""
@@ -124,18 +135,23 @@ class MetadataResolver:
         row = self.sidecar.get(call_id) or self.sidecar.get(str(path)) or self.sidecar.get(path.name) or CallMetadata()
         return row.filled_from(self.from_filename(path)) if patterns else row
 
-    def lenient(self, call_id: str, path: str | Path, warn: Callable[[str], None], explicit: bool = False) -> CallMetadata:
+    def lenient(self, call_id: str, path: str | Path, warn: Callable[[str], None], explicit: bool = False,
+                own: CallMetadata = CallMetadata()) -> CallMetadata:
         """`resolve` (or `explicit`), the file name passed over (and `warn` told) when its date is unreadable."""
-        read = self.explicit if explicit else self.resolve
+        def read(patterns: bool = True) -> CallMetadata:
+            return self.explicit(call_id, path, patterns) if explicit else self.resolve(call_id, path, patterns, own)
+
         try:
-            return read(call_id, path)
+            return read()
         except InputError as exc:
             warn(f"{exc}; file name ignored for metadata")
-            return read(call_id, path, patterns=False)
+            return read(patterns=False)
 
-    def resolve(self, call_id: str, path: str | Path, patterns: bool = True) -> CallMetadata:
-        """`explicit` metadata, the call time falling back to the file's modification time."""
-        meta = self.explicit(call_id, path, patterns)
+    def resolve(self, call_id: str, path: str | Path, patterns: bool = True,
+                own: CallMetadata = CallMetadata()) -> CallMetadata:
+        """`explicit` metadata, then what the conversation says of itself (`own`), the call time falling
+        back to the file's modification time and the channel to the configured one."""
+        meta = self.explicit(call_id, path, patterns).filled_from(own)
         if meta.call_time is None:
             try:
                 modified = datetime.fromtimestamp(Path(path).stat().st_mtime).replace(microsecond=0)

@@ -51,7 +51,7 @@ class Rebuilt:
 
 
 def reingest(store: Store, out_dir: Path, records: Iterable[FileRecord],
-             metadata_of: Callable[[str, str], CallMetadata]) -> tuple[int, list[FileRecord]]:
+             metadata_of: Callable[[str, str, Conversation], CallMetadata]) -> tuple[int, list[FileRecord]]:
     """Add these calls to the store from OUT/<id>.json, by run, REINGEST_BATCH per transaction;
     returns the calls added and the records whose JSON is missing or unreadable."""
     added, unreadable = 0, []
@@ -63,7 +63,7 @@ def reingest(store: Store, out_dir: Path, records: Iterable[FileRecord],
             unreadable.append(record)
             continue
         batch = by_run.setdefault(record.run_id, [])
-        batch.append((conversation, metadata_of(record.id, record.path)))
+        batch.append((conversation, metadata_of(record.id, record.path, conversation)))
         if len(batch) == REINGEST_BATCH:
             added += store.upsert_many(by_run.pop(record.run_id), record.run_id)
     for run_id, batch in by_run.items():
@@ -102,7 +102,8 @@ def rebuild(out_dir: Path, settings: Settings, warn: Callable[[str], None]) -> R
         result.runs = len(manifest.runs)
         ok = [record for record in manifest.files.values() if record.status == "ok"]
         result.calls, unreadable = reingest(store, out_dir, ok,
-                                            lambda call_id, path: resolver.lenient(call_id, path, warn))
+                                            lambda call_id, path, conversation: resolver.lenient(
+                                                call_id, path, warn, own=CallMetadata.of(conversation)))
         result.unreadable = [record.id for record in unreadable]
         load_inputs(store, settings, warn)
         update_corpus(store, settings)

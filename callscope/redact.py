@@ -109,9 +109,9 @@ def redact_conversation(conv: Conversation, keep_agent_first_name: bool = False)
     cuts = _word_cuts([c.words for c in containers], options)
     if out.analysis:
         _redact_analysis(out, cuts)
-    for container, (keep, _) in zip(containers, options):
-        if not container.words:
-            container.text = _replaced(container.text, find_pii(container.text, keep))
+    for container, (keep, answers) in zip(containers, options):
+        if not container.words:     # a message, or an imported transcript's turn
+            container.text = _replaced(container.text, find_pii(container.text, keep, answers))
         elif any(_key(w) in cuts for w in container.words):
             container.words = _redacted_words(container.words, cuts)
             container.text = join_words([w.text for w in container.words])

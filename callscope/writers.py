@@ -1,4 +1,8 @@
-"""Per-call output files: JSON (the Conversation), TXT, SRT, WebVTT and RTTM."""
+"""Per-call output files: JSON (the Conversation), TXT, SRT, WebVTT and RTTM.
+
+A text conversation (chat, e-mail, survey, imported transcript: source layout `text`) gets its JSON
+and TXT only: subtitles and speaker turns belong with audio.
+"""
 
 from __future__ import annotations
 
@@ -56,11 +60,19 @@ def cues(conversation: Conversation, settings: OutputSettings) -> list[Cue]:
     ]
 
 
+AUDIO_FORMATS = ("srt", "vtt", "rttm")     # not written for text conversations
+
+
+def _span(utterance: Utterance, text: bool) -> str:
+    """`start - end`; a message's start alone (its end is its start)."""
+    if text and utterance.end <= utterance.start:
+        return timestamp(utterance.start)
+    return f"{timestamp(utterance.start)} - {timestamp(utterance.end)}"
+
+
 def to_txt(conversation: Conversation) -> str:
-    lines = [
-        f"[{timestamp(u.start)} - {timestamp(u.end)}] {speaker_label(u)}: {u.text}"
-        for u in conversation.utterances
-    ]
+    text = conversation.source.layout == "text"
+    lines = [f"[{_span(u, text)}] {speaker_label(u)}: {u.text}" for u in conversation.utterances]
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -98,7 +110,7 @@ def to_rttm(conversation: Conversation) -> str:
 
 
 def write_outputs(conversation: Conversation, out_dir: Path, settings: OutputSettings) -> list[str]:
-    """Write every configured format atomically; returns the file names written."""
+    """Write every configured format (a text conversation: JSON and TXT) atomically; returns the file names written."""
     render = {
         "json": lambda: conversation.model_dump_json(indent=2) + "\n",
         "txt": lambda: to_txt(conversation),
@@ -107,7 +119,10 @@ def write_outputs(conversation: Conversation, out_dir: Path, settings: OutputSet
         "rttm": lambda: to_rttm(conversation),
     }
     names = []
+    text = conversation.source.layout == "text"
     for fmt in settings.formats:
+        if text and fmt in AUDIO_FORMATS:
+            continue
         name = f"{conversation.id}.{fmt}"
         atomic_write_text(out_dir / name, render[fmt]())
         names.append(name)

@@ -96,4 +96,4 @@ def _response(path: Path, line: int, row: dict[str, str], scale: str, headers: d
     messages = (Message("customer", comment, sent_at=answered, start=0.0, line=line),) if comment else ()
     return Thread(path, row.get("response_id") or f"line-{line}", "survey", messages,
                   customer_id=row.get("customer_id") or None, started_at=answered,
-                  survey=SurveyAnswer(scores["csat"], scores["nps"], row.get("conversation_id") or None), line=line)
+                  survey=SurveyAnswer(csat=scores["csat"], nps=scores["nps"], follows=row.get("conversation_id") or None), line=line)

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
 
-Channel = Literal["voice", "chat", "email", "survey"]
-Sender = Literal["agent", "customer", "bot", "system", "unknown"]
+from callscope.conversation import Channel, SurveyAnswer
+from callscope.conversation import Role as Sender
 
 
 @dataclass(frozen=True)
@@ -33,15 +32,6 @@ class Message:
     start: float | None = None
     end: float | None = None
     line: int | None = None
-
-
-@dataclass(frozen=True)
-class SurveyAnswer:
-    """The score a survey response gives, and the conversation it follows when known."""
-
-    csat: float | None = None     # 1..5
-    nps: float | None = None      # 0..10
-    follows: str | None = None    # the id of the conversation it was sent after
 
 
 @dataclass(frozen=True)
@@ -63,7 +53,7 @@ class Thread:
     def content_hash(self) -> str:
         """sha256 of what the analysis reads (messages, ids, times, survey); not of where it was found."""
         content = {"key": self.key, "channel": self.channel, "customer_id": self.customer_id, "agent": self.agent,
-                   "started_at": self.started_at, "survey": self.survey and asdict(self.survey),
+                   "started_at": self.started_at, "survey": self.survey and self.survey.model_dump(),
                    "messages": [[m.role, m.author, m.text, m.sent_at, m.start, m.end] for m in self.messages]}
         return hashlib.sha256(json.dumps(content, default=str, sort_keys=True).encode("utf-8")).hexdigest()
 

@@ -234,19 +234,21 @@ class AspectAnalyzer:
         return kept
 
     def analyse(self, utterances: list[Utterance], indices: list[int],
-                language: str | None = None) -> list[AspectMention]:
+                language: str | None = None, typed: bool = False) -> list[AspectMention]:
         """Aspect mentions in the utterances at `indices` (the customer's), in order.
 
-        `language` is the call's; None detects it from all those utterances together.
+        `language` is the call's; None detects it from all those utterances together. `typed` text
+        (chat, e-mail) has its writer's punctuation: its clauses are not cut where nothing marks a cut.
         """
         found = [(index, clause) for index in indices for clause in split_clauses(utterances[index].text)]
         if not found or not self.ids:
             return []
         if language is None:
             language = detect_language(" ".join(utterances[i].text for i in indices))
+        results = self.classify([c.text for _, c in found], language)
+        classified = zip(found, results) if typed else self._cut_between_aspects(found, results, language)
         mentions = []
-        for (index, clause), (aspect, confidence, probs) in self._cut_between_aspects(
-                found, self.classify([c.text for _, c in found], language), language):
+        for (index, clause), (aspect, confidence, probs) in classified:
             if aspect is None:
                 continue
             start, end = _timing(utterances[index], clause)

@@ -3,7 +3,8 @@ the real words) into `Conversation.analysis`.
 
 Per utterance: sentiment (label and score P(positive) - P(negative)) and emotion, in one
 batched call per model. From the customer's utterances: overall sentiment, its trajectory,
-the contact reason, aspects and signals. From the whole call: the call metrics.
+the contact reason, aspects and signals. From the whole call: the call metrics (a chat or an
+e-mail: the channel metrics). `enrich_many` runs the models over many conversations at once.
 Definitions: docs/metrics.md.
 """
 
@@ -20,22 +21,33 @@ from callscope.config import EnrichSettings
 from callscope.conversation import Analysis, ContactReason, Conversation, ReasonScore, Utterance
 from callscope.nlp.answers import AnswerWordsAside
 from callscope.nlp.aspects import AspectAnalyzer
+from callscope.nlp.aspects import split_clauses as split_aspect_clauses
 from callscope.nlp.embeddings import get_embedder, remembering
 from callscope.nlp.language import detect_language
 from callscope.nlp.opinions import OpinionAdjusted, OpinionModel
 from callscope.nlp.reasons import DEFAULT_EMBEDDERS, ReasonClassifier
 from callscope.nlp.signals import SignalDetector, split_sentences
+from callscope.nlp.signals import split_clauses as split_signal_clauses
 from callscope.nlp.taxonomy import load_taxonomy
 from callscope.nlp.textclf import load_text_classifier
 from callscope.nlp.trajectory import trajectory
-from callscope.pipeline.metrics import call_metrics
+from callscope.pipeline.metrics import call_metrics, channel_metrics
 from callscope.threads import one_torch_thread
 
+TYPED = ("chat", "email", "survey")     # channels written, not spoken: punctuated by their writers
 NO_CUSTOMER = "no customer speech identified (roles unknown or one speaker heard): the analysis uses all speech"
 
 
 def sentences_of(texts: Sequence[str]) -> list[str]:
     return [sentence for text in texts for sentence in split_sentences(text)]
+
+
+def text_pieces(text: str) -> list[str]:
+    """What the reason, signal and aspect stages embed of one utterance: its sentences, their
+    clauses (signals.py) and its clauses (aspects.py)."""
+    sentences = split_sentences(text)
+    return [*sentences, *(c for s in sentences for c in split_signal_clauses(s)),
+            *(c.text for c in split_aspect_clauses(text))]
 
 
 def customer_indices(utterances: Sequence[Utterance]) -> tuple[list[int], bool]:
@@ -97,16 +109,49 @@ class Enricher:
         with self._lock, single_threaded(), remembering():
             self._enrich(conversation)
 
-    def _enrich(self, conversation: Conversation) -> None:
+    def enrich_many(self, conversations: Sequence[Conversation]) -> None:
+        """`enrich` each of many conversations (text ones: a chat has a dozen short messages), the
+        models run over all of them at once: sentiment and emotion in one batched call per model and
+        language, the sentences and clauses that the reason, signal and aspect stages read encoded
+        in one batch per embedder and remembered, then each conversation's analysis from those.
+        The models run on torch's and BLAS's own thread counts here: the batches are large."""
+        with self._lock, remembering():
+            by_language: dict[str | None, list[Utterance]] = {}
+            for conversation in conversations:
+                by_language.setdefault(self._language(conversation), []).extend(conversation.utterances)
+            for language, utterances in by_language.items():
+                self._score_utterances(utterances, language)
+            pieces: list[str] = []
+            for conversation in conversations:
+                utterances = conversation.utterances
+                pieces += [piece for i in customer_indices(utterances)[0] for piece in text_pieces(utterances[i].text)]
+                pieces += sentences_of([u.text for u in utterances if u.role == "agent"])
+            for embedder in self._embedders:
+                embedder.encode(list(dict.fromkeys(pieces)))
+            for conversation in conversations:
+                self._enrich(conversation, scored=True)
+
+    def _language(self, conversation: Conversation) -> str | None:
+        """The conversation's language, else that of the customer's words."""
+        customer, _ = customer_indices(conversation.utterances)
+        texts = " ".join(conversation.utterances[i].text for i in customer)
+        return conversation.language or (detect_language(texts) if texts else None)
+
+    def _enrich(self, conversation: Conversation, scored: bool = False) -> None:
         utterances = conversation.utterances
         customer, fallback = customer_indices(utterances)
         if fallback and NO_CUSTOMER not in conversation.warnings:
             conversation.warnings.append(NO_CUSTOMER)
         texts = [utterances[i].text for i in customer]
-        language = conversation.language or (detect_language(" ".join(texts)) if texts else None)
-        analysis = Analysis(metrics=call_metrics(conversation, self.settings.silence_seconds))
+        language = self._language(conversation)
+        analysis = Analysis()
+        if conversation.channel == "voice":
+            analysis.metrics = call_metrics(conversation, self.settings.silence_seconds)
+        elif conversation.channel != "survey":
+            analysis.channel_metrics = channel_metrics(conversation)
         if utterances:
-            self._score_utterances(utterances, language)
+            if not scored:
+                self._score_utterances(utterances, language)
             scores = np.array([utterances[i].sentiment_score for i in customer])
             seconds = np.array([max(utterances[i].speech_seconds(), 0.01) for i in customer])
             analysis.trajectory = trajectory(utterances, customer, self.settings.trajectory_threshold)
@@ -117,7 +162,8 @@ class Enricher:
             analysis.reason = self._reason(texts, agent, language)
             if fallback:    # all speech was read: whose words gave the reason is not known
                 analysis.reason.stated_by = None
-            analysis.aspects = self.aspects.analyse(utterances, customer, language)
+            analysis.aspects = self.aspects.analyse(utterances, customer, language,
+                                                    typed=conversation.channel in TYPED)
             analysis.signals = self.signals.detect(utterances, customer, language)
         conversation.analysis = analysis
 

@@ -7,13 +7,19 @@ Lens); an interruption is an overtalk after which the speaker who barged in
 still holds the floor; a monologue is one utterance (a speaker's words until
 another speaker takes a turn); agent questions are the agent's sentences that
 end with a question mark.
+
+A text conversation (chat, e-mail) has channel metrics instead: messages per role; exchanges
+(customer turns answered by an agent message); the first response time (the customer's first
+message to the first agent message after it) and the customer's waiting time (the sum, over
+exchanges, of the time from the customer's first unanswered message to the agent's reply).
+Bot and system messages answer nothing.
 """
 
 from __future__ import annotations
 
 import re
 
-from callscope.conversation import CallMetrics, Conversation, Utterance
+from callscope.conversation import CallMetrics, ChannelMetrics, Conversation, Utterance
 
 FLOOR_MARGIN = 0.05  # seconds the barging speaker must talk on after an overlap for an interruption
 _QUESTION = re.compile(r"\?+")
@@ -94,3 +100,23 @@ def call_metrics(conversation: Conversation, silence_threshold: float = 3.0) -> 
         words_per_minute={role: round(words[role] / talk[role] * 60, 1) for role in talk if talk[role] > 0},
         agent_questions=questions,
     )
+
+
+def channel_metrics(conversation: Conversation) -> ChannelMetrics:
+    """The metrics of a chat or e-mail thread from its messages' roles and times (seconds); a thread
+    whose messages carry no times (duration 0) has no response times."""
+    messages: dict[str, int] = {}
+    waits: list[float] = []
+    waiting_since: float | None = None
+    for u in conversation.utterances:
+        messages[u.role] = messages.get(u.role, 0) + 1
+        if u.role == "customer" and waiting_since is None:
+            waiting_since = u.start
+        elif u.role == "agent" and waiting_since is not None:
+            waits.append(max(u.start - waiting_since, 0.0))
+            waiting_since = None
+    if conversation.duration <= 0:
+        return ChannelMetrics(messages=messages, exchanges=len(waits))
+    return ChannelMetrics(messages=messages, exchanges=len(waits),
+                          first_response_seconds=round(waits[0], 3) if waits else None,
+                          customer_wait_seconds=round(sum(waits), 3) if waits else None)

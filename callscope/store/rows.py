@@ -85,6 +85,13 @@ def call_rows(conversation: Conversation, meta: CallMetadata, run_id: str) -> di
         {"call_id": call_id, "idx": idx, "kind": s.kind, "confidence": s.confidence, "method": s.method,
          "evidence": s.evidence, "text": s.text, "utterance": s.utterance, "start_s": s.start}
         for idx, s in enumerate(analysis.signals)]
+    c = analysis.channel_metrics
+    if c is not None:
+        rows["metrics"].append({
+            "call_id": call_id, "handle_seconds": conversation.duration,
+            "customer_messages": c.messages.get("customer", 0), "agent_messages": c.messages.get("agent", 0),
+            "exchanges": c.exchanges, "first_response_seconds": c.first_response_seconds,
+            "customer_wait_seconds": c.customer_wait_seconds})
     m = analysis.metrics
     if m is not None:
         rows["metrics"].append({

@@ -121,7 +121,13 @@ CREATE TABLE IF NOT EXISTS metrics (
     customer_longest_monologue DOUBLE,
     agent_wpm                  DOUBLE,
     customer_wpm               DOUBLE,
-    agent_questions            INTEGER
+    agent_questions            INTEGER,
+    -- chats and e-mails (ChannelMetrics): their rows leave the talk columns above empty
+    customer_messages          INTEGER,
+    agent_messages             INTEGER,
+    exchanges                  INTEGER,
+    first_response_seconds     DOUBLE,
+    customer_wait_seconds      DOUBLE
 );
 
 CREATE TABLE IF NOT EXISTS topics (
