@@ -78,11 +78,11 @@ def _run_on_worker(unit: Callable):
 
 def _connect(cluster: str) -> tuple[Client, LocalCluster | None]:
     """A client of the cluster the setting names (a LocalCluster started here for `local:N`)."""
-    logging.getLogger("distributed").setLevel(logging.ERROR)
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)   # a call's failure is said once, by the batch
     with dask.config.set(SCHEDULER_CONFIG):
         if cluster.startswith("local:"):
             local = LocalCluster(n_workers=int(cluster.split(":")[1]), threads_per_worker=1, processes=True,
-                                 memory_limit=0, dashboard_address=None, silence_logs=logging.ERROR)
+                                 memory_limit=0, dashboard_address=None, silence_logs=logging.CRITICAL)
             return Client(local), local
         try:
             return Client(cluster, timeout=CONNECT_SECONDS), None
@@ -157,6 +157,8 @@ class DaskExecutor(Executor):
 
     def close(self, cancel: bool = False) -> None:
         """Pending calls are released with the client (a `local:N` cluster's workers are stopped)."""
+        if cancel:      # messages to workers cut short (Ctrl-C) are not errors worth a traceback
+            logging.getLogger("asyncio").setLevel(logging.CRITICAL)
         self.client.close()
         if self.local is not None:
             self.local.close()
