@@ -9,8 +9,9 @@ real SpokenWOZ phone calls, two as stereo and two mixed to mono (448 s). Each mo
 this process; Dask: once in each worker). Printed per mode: audio seconds, wall seconds, x real time, CPU
 seconds (this process and its children, i.e. the Dask workers) and the machine's load average; then Dask's own
 costs measured apart: starting a LocalCluster of N workers, the round trip of an empty task, and the round trip
-of one processed call's Conversation (what every call sends back to the driver). The machine may be shared:
-the load average says how much the wall figures are worth.
+of one processed call's Conversation (what every call sends back to the driver); and the calls whose outputs
+differ between the two modes (JSON without `processing`, other files byte for byte). The machine may be
+shared: the load average says how much the wall figures are worth.
 """
 
 from __future__ import annotations
@@ -78,6 +79,22 @@ def run_mode(name: str, settings: Settings, inputs: list[Path], out: Path) -> di
             "peak_rss_gb": {"driver": round(memory.driver_gb, 2), "largest_worker": round(memory.worker_gb, 2)}}
 
 
+def differing_calls(one: Path, other: Path) -> list[str]:
+    """Calls whose outputs differ between two output folders (JSON without `processing`, and every
+    other per-call file byte for byte)."""
+    differing = []
+    for path in sorted(one.glob("*.json")):
+        if path.name == "manifest.json":
+            continue
+        mine, theirs = (json.loads(p.read_text()) for p in (path, other / path.name))
+        mine.pop("processing"), theirs.pop("processing")
+        same_files = all(f.read_bytes() == (other / f.name).read_bytes()
+                         for f in one.glob(f"{path.stem}.*") if f.suffix != ".json")
+        if mine != theirs or not same_files:
+            differing.append(path.stem)
+    return differing
+
+
 def dask_costs(workers: int, conversation: Conversation) -> dict:
     """Start-up of a LocalCluster like `local:N`'s, and the round trips every call pays."""
     import dask
@@ -122,7 +139,8 @@ def main() -> None:
         print(json.dumps(results[-1]), flush=True)
     first = Conversation.model_validate_json((work / "dask" / f"{inputs[0].stem}.json").read_bytes())
     print(json.dumps({"dask_costs": dask_costs(args.workers, first), "cpu_count": os.cpu_count(),
-                      "inputs": args.items}), flush=True)
+                      "inputs": args.items, "differing_outputs": differing_calls(work / "threads", work / "dask")}),
+          flush=True)
 
 
 if __name__ == "__main__":
