@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "callscope needs Python 3.11 (set PYTHON=...)"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
-	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev,cluster]'
 	@# PyPI's torchaudio is a CUDA build whose native libs fail beside CPU torch; pyannote only needs
 	@# its pure-Python parts, so the libs are removed from this venv only, and only when they fail.
 	$(BIN)/python -c 'import torchaudio' 2>/dev/null || rm -f $(VENV)/lib/python3.11/site-packages/torchaudio/lib/*.so

@@ -2,7 +2,9 @@
 
 Each input is hashed; unchanged inputs already processed with the same
 settings are skipped, copies of an already processed recording are recorded
-as duplicates, and everything else is transcribed by one shared model. Every
+as duplicates, and everything else is processed by an executor (threads sharing one loaded model,
+or a Dask cluster's workers: executors/), which returns each Conversation: this process alone writes
+the outputs, the manifest and the store. Every
 output file and the manifest are written atomically, so a run killed at any
 moment and started again ends with the same outputs and no duplicates.
 
@@ -27,7 +29,6 @@ a failure of the run: the rest of the batch is processed. Files are created priv
 from __future__ import annotations
 
 import os
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from time import perf_counter
@@ -41,7 +42,8 @@ from callscope.channels.thread import Thread
 from callscope.config import Settings
 from callscope.conversation import Conversation
 from callscope.corpus import CorpusSummary, load_inputs, update_corpus
-from callscope.errors import EXIT_OK, EXIT_SOME_FAILED, CallscopeError, InputError
+from callscope.executors import AudioCall, Outcome, executor_for
+from callscope.errors import EXIT_OK, EXIT_SOME_FAILED, CallscopeError, ClusterError, InputError, ModelError
 from callscope.files import folder_lock, private_files, sha256_file
 from callscope.manifest import FileRecord, Manifest, RunRecord, now
 from callscope.metadata import CallMetadata, MetadataResolver
@@ -316,34 +318,21 @@ class BatchRunner:
         self.store.delete([call_id])
         manifest.files[call_id] = _record(planned, run_id, self.config_hash, status="failed", error=error)
 
-    def _work(self, processor: CallProcessor, planned: Planned):
-        conversation = processor.process(planned.item, planned.sha256)
-        outputs = write_outputs(conversation, self.out_dir, self.settings.output)
-        if self.settings.output.redact_audio:
-            outputs.append(write_redacted_audio(conversation, self.out_dir))
-        return conversation, outputs
-
     def _process(self, todo: list[Planned], manifest: Manifest, run_id: str, summary: RunSummary) -> None:
-        jobs = self.settings.run.jobs
-        processor = self.processor()
         started = perf_counter()
         total, completed = sum(max(p.duration, 0.1) for p in todo), 0.0
-        self.hook(hooks.TRANSCRIBING, hooks.BatchProgress(0, len(todo), 0.0, 0.0), total=total, completed=0.0)
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures: dict[Future, Planned] = {pool.submit(self._work, processor, p): p for p in todo}
-            try:
-                for done, future in enumerate(as_completed(futures), start=1):
-                    planned = futures[future]
-                    self._finish(future, planned, manifest, run_id, summary)
-                    manifest.save(self.out_dir)
-                    summary.wall_seconds = perf_counter() - started
-                    completed += max(planned.duration, 0.1)
-                    self.hook(hooks.TRANSCRIBING, hooks.BatchProgress(done, len(todo), summary.audio_seconds,
-                                                                      summary.wall_seconds),
-                              total=total, completed=completed)
-            except KeyboardInterrupt:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
+        with executor_for(self.settings, self.processor) as executor:
+            self.hook(hooks.TRANSCRIBING, hooks.BatchProgress(0, len(todo), 0.0, 0.0), total=total, completed=0.0)
+            for planned in todo:
+                executor.submit(AudioCall(planned.item, planned.sha256), planned)
+            for done, (planned, outcome) in enumerate(executor.results(), start=1):
+                self._finish(outcome, planned, manifest, run_id, summary)
+                manifest.save(self.out_dir)
+                summary.wall_seconds = perf_counter() - started
+                completed += max(planned.duration, 0.1)
+                self.hook(hooks.TRANSCRIBING, hooks.BatchProgress(done, len(todo), summary.audio_seconds,
+                                                                  summary.wall_seconds),
+                          total=total, completed=completed)
 
     def _process_text(self, todo: list[Planned], manifest: Manifest, run_id: str, summary: RunSummary) -> None:
         """Text conversations, TEXT_CHUNK at a time through the text models, then written and stored
@@ -381,16 +370,26 @@ class BatchRunner:
                                                            f"{thread.key!r} ({type(exc).__name__}: {reason})")
             return []
 
-    def _finish(self, future: Future, planned: Planned, manifest: Manifest, run_id: str, summary: RunSummary) -> None:
+    def _finish(self, outcome: Outcome, planned: Planned, manifest: Manifest, run_id: str,
+                summary: RunSummary) -> None:
+        """Write a processed call's files, store it, record it; or record why it failed. A setup error
+        on a worker (models, cluster) stops the batch as it would here."""
         try:
-            conversation, outputs = future.result()
+            if isinstance(outcome, Exception):
+                raise outcome
+            outputs = write_outputs(outcome, self.out_dir, self.settings.output)
+            if self.settings.output.redact_audio:
+                outputs.append(write_redacted_audio(outcome, self.out_dir))
         except InputError as exc:
             self._fail(manifest, planned, run_id, summary, str(exc))
             return
+        except (ModelError, ClusterError):
+            raise
         except Exception as exc:  # a bug must not end the batch; it is recorded per file
             self._fail(manifest, planned, run_id, summary,
                        f"{planned.item.path}: internal error ({type(exc).__name__}: {exc})")
             return
+        conversation = outcome
         self.store.upsert(conversation, self._call_metadata(planned.item.call_id, planned.item.path), run_id)
         self._record_ok(planned, conversation, outputs, manifest, run_id, summary)
 

@@ -190,10 +190,22 @@ class OutputSettings(_Strict):
         return self
 
 
+CLUSTER_FORMS = "local:N (N worker processes here) or tcp://HOST:PORT (a running Dask scheduler)"
+
+
 class RunSettings(_Strict):
-    """Batch execution."""
+    """Batch execution: threads in this process (`jobs`), or a Dask cluster (`cluster`, docs/cluster.md)."""
 
     jobs: int = Field(1, ge=1, le=64)
+    cluster: str | None = None
+    send_audio: Literal["auto", "always", "never"] = "auto"
+
+    @field_validator("cluster")
+    @classmethod
+    def _cluster_form(cls, cluster: str | None) -> str | None:
+        if cluster is None or re.fullmatch(r"local:[1-9]\d*|(tcp|tls)://[^\s/]+:\d+", cluster):
+            return cluster
+        raise ValueError(f"{cluster!r} is not {CLUSTER_FORMS}")
 
 
 MetadataGroup = Literal["call_time", "datetime", "date", "time", "queue", "agent", "team", "customer_id", "channel"]

@@ -32,6 +32,12 @@ class OutputError(CallscopeError):
     exit_code = EXIT_SETUP
 
 
+class ClusterError(CallscopeError):
+    """The Dask cluster cannot be used: dask missing, scheduler unreachable, workers set up differently."""
+
+    exit_code = EXIT_SETUP
+
+
 class InputError(CallscopeError):
     """One input file cannot be processed; the batch goes on without it."""
 

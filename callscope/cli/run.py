@@ -24,6 +24,8 @@ def run(
     out_dir: Path = typer.Option(Path("out"), "--out", "-o", help="Output folder."),
     config: Optional[Path] = ConfigOption,
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Calls processed at once."),
+    cluster: Optional[str] = typer.Option(None, "--cluster", help="Process calls on Dask: local:N worker "
+                                          "processes, or tcp://HOST:8786 (a running scheduler; docs/cluster.md)."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="ASR model (overrides asr.model)."),
     language: Optional[str] = typer.Option(None, "--language", "-l", help="Force a language, e.g. en or fr."),
     num_speakers: Optional[int] = typer.Option(None, "--num-speakers", min=1, help="Mono calls: exact speaker count."),
@@ -43,7 +45,7 @@ def run(
     2 bad arguments or config; 3 model missing or unusable; 130 interrupted.
     """
     overrides = {
-        "run": _given(jobs=jobs), "asr": _given(model=model, language=language),
+        "run": _given(jobs=jobs, cluster=cluster), "asr": _given(model=model, language=language),
         "speakers": _given(num_speakers=num_speakers, min_speakers=min_speakers, max_speakers=max_speakers),
         "output": ({"redact": False} if keep_pii else {}) | ({"redact_audio": True} if redact_audio else {}),
         "enrich": _given(taxonomy=str(taxonomy) if taxonomy else None),
