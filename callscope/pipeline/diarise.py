@@ -148,6 +148,8 @@ class Diariser:
         except Exception as exc:  # torch and pyannote raise many types on a bad checkpoint
             raise ModelError(f"diarisation model cannot be loaded ({str(exc).splitlines()[0]}); {REINSTALL}") from None
 
+        from callscope.pipeline.bounded_clustering import BoundedAgglomerativeClustering
+
         s = self.settings
         self.pipeline = SpeakerDiarization(
             segmentation=segmentation,
@@ -159,6 +161,7 @@ class Diariser:
             segmentation_batch_size=s.segmentation_batch_size,
             embedding_batch_size=s.embedding_batch_size,
         )
+        self.pipeline.clustering = BoundedAgglomerativeClustering(metric=self.pipeline.clustering.metric)
         self.pipeline.instantiate({
             "segmentation": {"min_duration_off": s.min_duration_off},
             "clustering": {"method": s.method, "threshold": s.threshold,

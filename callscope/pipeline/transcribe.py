@@ -9,6 +9,8 @@ Silero gives its loud frames (docs/real_speech.md has the measurements)."""
 from __future__ import annotations
 
 import os
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +20,7 @@ from callscope.config import AsrSettings
 from callscope.conversation import Segment, Word
 from callscope.errors import ModelError
 from callscope.pipeline.audio import SAMPLE_RATE
+from callscope.pipeline.long_audio import pieces
 from callscope.pipeline.recover import FRAME, loud_frames
 
 
@@ -57,15 +60,39 @@ SILERO_WINDOW = 512     # samples per Silero speech probability
 def voice_clarity(samples: np.ndarray) -> float:
     """Median Silero speech probability over the loud frames (recover.loud_frames) of 16 kHz audio;
     1.0 when no frame is loud."""
-    from faster_whisper.vad import get_vad_model
-
     loud = np.flatnonzero(loud_frames(samples))
     if loud.size == 0:
         return 1.0
-    padded = np.pad(samples.astype(np.float32), (0, SILERO_WINDOW - len(samples) % SILERO_WINDOW))
-    probabilities = np.asarray(get_vad_model()(padded)).reshape(-1)
+    probabilities = silero_probabilities(samples)
     windows = ((loud + 0.5) * FRAME * SAMPLE_RATE / SILERO_WINDOW).astype(int).clip(0, probabilities.size - 1)
     return float(np.median(probabilities[windows]))
+
+
+SILERO_BATCH, SILERO_CONTEXT = 10000, 64    # windows per run of the model, samples of context: faster-whisper's
+
+
+def silero_probabilities(samples: np.ndarray) -> np.ndarray:
+    """Silero's speech probability per SILERO_WINDOW samples of 16 kHz audio, exactly as faster-whisper's
+    `get_vad_model()(padded samples)` gives them, built SILERO_BATCH windows at a time (faster-whisper
+    builds the windows of the whole track at once: 1.1 GB for 2 hours)."""
+    from faster_whisper.vad import get_vad_model
+
+    session = get_vad_model().session
+    count = len(samples) // SILERO_WINDOW + 1                       # the track padded with 1-512 zeros
+    state = np.zeros((1, 1, 128), np.float32), np.zeros((1, 1, 128), np.float32)
+    outputs = []
+    for first in range(0, count, SILERO_BATCH):
+        last = min(first + SILERO_BATCH, count)
+        begin = first * SILERO_WINDOW - SILERO_CONTEXT                # each window follows the previous one's
+        chunk = samples[max(begin, 0): last * SILERO_WINDOW].astype(np.float32)   # last 64 samples
+        chunk = np.pad(chunk, (max(-begin, 0), SILERO_CONTEXT + (last - first) * SILERO_WINDOW - len(chunk)
+                                - max(-begin, 0)))
+        if last == count:
+            chunk[-SILERO_CONTEXT:] = 0      # faster-whisper zeroes the track's last 64 samples (in place)
+        windows = np.lib.stride_tricks.sliding_window_view(chunk, SILERO_CONTEXT + SILERO_WINDOW)[::SILERO_WINDOW]
+        output, *state = session.run(None, {"input": np.ascontiguousarray(windows), "h": state[0], "c": state[1]})
+        outputs.append(output)
+    return np.concatenate(outputs).reshape(-1)
 
 
 def vad_threshold(settings: AsrSettings, samples: np.ndarray) -> float:
@@ -76,8 +103,27 @@ def vad_threshold(settings: AsrSettings, samples: np.ndarray) -> float:
     return settings.vad_threshold_clear if clear else settings.vad_threshold_faint
 
 
+class SamplingWatch:
+    """CTranslate2's Whisper model, noting whether `generate` sampled (Whisper's temperature fallback).
+
+    CTranslate2 draws those samples from a generator per worker thread, seeded from
+    `ctranslate2.set_random_seed` when that thread first samples and never again: after a fallback, the
+    model's next fallback depends on what it heard before."""
+
+    def __init__(self, model):
+        self.model, self.sampled = model, False
+
+    def generate(self, *args, **kwargs):
+        self.sampled = self.sampled or kwargs.get("sampling_topk", 1) != 1
+        return self.model.generate(*args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self.model, name)
+
+
 def load_whisper(settings: AsrSettings, jobs: int = 1):
-    """Load the ASR model once; `jobs` concurrent transcriptions share it."""
+    """Load the ASR model for one of `jobs` concurrent transcriptions: one CTranslate2 worker thread,
+    its sampling watched (SamplingWatch)."""
     import ctranslate2
     from faster_whisper import WhisperModel
 
@@ -87,20 +133,41 @@ def load_whisper(settings: AsrSettings, jobs: int = 1):
     path = registry.resolve(settings.model)
     threads = settings.cpu_threads or max(1, (os.cpu_count() or 1) // jobs)
     try:
-        return WhisperModel(path, device="cpu", compute_type=settings.compute_type,
-                            cpu_threads=threads, num_workers=jobs)
+        model = WhisperModel(path, device="cpu", compute_type=settings.compute_type, cpu_threads=threads)
     except Exception as exc:  # CTranslate2 and the hub client raise many types
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ModelError(f"model '{settings.model}': cannot be loaded ({reason})") from None
+    model.model = SamplingWatch(model.model)
+    return model
 
 
 class Transcriber:
-    """One loaded Whisper model and the options every call uses."""
+    """Loaded Whisper models and the options every call uses.
+
+    Every transcription gets a model of its own whose sampling generator is as fresh as after loading
+    (a model that sampled is replaced by a newly loaded one, about 0.5 s, only after a fallback), so a
+    track's words never depend on what was transcribed before it or beside it (--jobs, cluster)."""
 
     def __init__(self, settings: AsrSettings, jobs: int = 1):
         self.settings = settings
-        self.model = load_whisper(settings, jobs)
+        self.jobs = jobs
+        self.model = load_whisper(settings, jobs)     # also the plain faster-whisper of benchmarks and tests
+        self._idle = [self.model]
+        self._idle_lock = threading.Lock()
         self.options = whisper_options(settings)
+
+    @contextmanager
+    def _whisper(self):
+        """A model no other transcription is using, that has not sampled yet."""
+        with self._idle_lock:
+            model = self._idle.pop() if self._idle else None
+        if model is None or model.model.sampled:
+            model = load_whisper(self.settings, self.jobs)
+        try:
+            yield model
+        finally:
+            with self._idle_lock:
+                self._idle.append(model)
 
     def options_for(self, samples: np.ndarray) -> dict:
         """`self.options` with the VAD threshold for this 16 kHz track (see vad_threshold)."""
@@ -113,35 +180,43 @@ class Transcriber:
         """Segments with words for one 16 kHz track."""
         options = self.options_for(samples)
         threshold = options["vad_parameters"]["threshold"] if self.settings.vad else None
-        segments, info = self.model.transcribe(samples, **options)
-        result = _segments(segments, track)
-        speech = info.duration_after_vad if self.settings.vad else info.duration
-        language = info.language if result or self.settings.language else None
-        return TrackTranscript(result, language, round(info.language_probability, 4) if language else None,
-                               round(speech, 3), threshold)
+        result, speech, language, probability = [], 0.0, None, None
+        for begin, end in pieces(samples):   # a long track piece by piece (long_audio.py)
+            with self._whisper() as whisper:
+                segments, info = whisper.transcribe(samples[begin:end], **{**options, "language": language or
+                                                                           options["language"]})
+                found = _segments(segments, track, begin / SAMPLE_RATE)
+            speech += info.duration_after_vad if self.settings.vad else info.duration
+            if language is None and (found or self.settings.language):
+                language, probability = info.language, round(info.language_probability, 4)
+            result += found
+        return TrackTranscript(result, language, probability, round(speech, 3), threshold)
 
     def transcribe_without_vad(self, samples: np.ndarray, track: int, language: str | None) -> list[Segment]:
         """Segments of 16 kHz audio heard without VAD, in `language` (None: detected), keeping only
         those Whisper is sure of: average log-probability and no-speech probability both within
         Whisper's own thresholds (faster-whisper drops a segment only when both fail)."""
         options = {**self.options, "vad_filter": False, "language": language or self.settings.language}
-        segments, _ = self.model.transcribe(samples, **options)
-        return [s for s in _segments(segments, track)
+        found = []
+        for begin, end in pieces(samples):
+            with self._whisper() as whisper:
+                found += _segments(whisper.transcribe(samples[begin:end], **options)[0], track, begin / SAMPLE_RATE)
+        return [s for s in found
                 if s.avg_logprob >= LOG_PROB_THRESHOLD and s.no_speech_prob <= NO_SPEECH_THRESHOLD]
 
 
-def _segments(segments, track: int) -> list[Segment]:
-    """faster-whisper's segments as ours, without empty words."""
+def _segments(segments, track: int, offset: float = 0.0) -> list[Segment]:
+    """faster-whisper's segments as ours, without empty words; times shifted by `offset` seconds."""
     return [
         Segment(
             track=track,
-            start=round(seg.start, 3),
-            end=round(seg.end, 3),
+            start=round(seg.start + offset, 3),
+            end=round(seg.end + offset, 3),
             text=seg.text.strip(),
             avg_logprob=round(seg.avg_logprob, 4),
             no_speech_prob=round(seg.no_speech_prob, 4),
             words=[
-                Word(start=round(w.start, 3), end=round(w.end, 3), text=w.word.strip(),
+                Word(start=round(w.start + offset, 3), end=round(w.end + offset, 3), text=w.word.strip(),
                      probability=round(w.probability, 4), track=track)
                 for w in (seg.words or []) if w.word.strip()
             ],
