@@ -14,8 +14,10 @@ Systems, all with the same weights (segmentation-3.0 + CAM++):
   no callscope step after it;
 - callscope: `CallProcessor.process`, the path `callscope run` takes on a mono call (ASR, diarisation,
   second-voice check, two-party prior, one voice split by words, roles), enrichment off;
-- callscope "before" (--before KEY=VALUE... DiarisationSettings overrides: the settings before the
-  two-party prior) and, for information, callscope with num_speakers=2 (an oracle speaker count).
+- callscope "before": --config-before YAML (a settings file, e.g. an earlier commit's default.yaml, for
+  its role cues) and --before KEY=VALUE... (DiarisationSettings overrides; default two_party=false, the
+  settings before the two-party prior) and, for information, callscope with num_speakers=2 (an oracle
+  speaker count).
 Metrics: DER with collar 0.25 (callscope.evaluation.der, pyannote.metrics' convention), overlap scored;
 for callscope, the share of ASR words whose speaker's role is the reference speaker's (turns with their
 pauses: the words' own labels) at the word's middle (words outside every reference turn take the nearest one), averaged over the real dialogues only
