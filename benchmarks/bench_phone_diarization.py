@@ -2,9 +2,11 @@
 
 Calls: the mono calls of the development set of real speech in phone conditions built by
 benchmarks/phone_devset.py (--devset, default ../phone_dev; never copied into the project) that can score
-diarisation: the 4 real two-party SpokenWOZ phone calls mixed to mono (reference turns: a speaker's words
-less than 0.5 s apart joined) and the two-party calls assembled from real recorded speakers through a
-G.711 telephone line (reference turns as placed).
+diarisation: the 4 real two-party SpokenWOZ phone calls mixed to mono and the two-party calls assembled
+from real recorded speakers through a G.711 telephone line. Reference speech: each party's turns (a
+speaker's words less than 0.5 s apart joined; utterances as placed) where that party's own channel is
+active (docs/real_speech.md); DER is also given against the turns with their pauses (`_spans`), the
+reference used before 2026-12-03.
 
 Systems, all with the same weights (segmentation-3.0 + CAM++):
 - plain pyannote: `SpeakerDiarization` with pyannote's speaker-diarization-3.1 parameters (centroid
@@ -12,11 +14,13 @@ Systems, all with the same weights (segmentation-3.0 + CAM++):
   no callscope step after it;
 - callscope: `CallProcessor.process`, the path `callscope run` takes on a mono call (ASR, diarisation,
   second-voice check, two-party prior, one voice split by words, roles), enrichment off;
-- callscope "before" (--before KEY=VALUE... DiarisationSettings overrides: the settings before the
-  two-party prior) and, for information, callscope with num_speakers=2 (an oracle speaker count).
+- callscope "before": --config-before YAML (a settings file, e.g. an earlier commit's default.yaml, for
+  its role cues) and --before KEY=VALUE... (DiarisationSettings overrides; default two_party=false, the
+  settings before the two-party prior) and, for information, callscope with num_speakers=2 (an oracle
+  speaker count).
 Metrics: DER with collar 0.25 (callscope.evaluation.der, pyannote.metrics' convention), overlap scored;
-for callscope, the share of ASR words whose speaker's role is the reference speaker's at the word's
-middle (words outside every reference turn take the nearest one), averaged over the real dialogues only
+for callscope, the share of ASR words whose speaker's role is the reference speaker's (turns with their
+pauses: the words' own labels) at the word's middle (words outside every reference turn take the nearest one), averaged over the real dialogues only
 (the assembled calls are read books: their words cannot say who is the agent).
 ASR transcripts are cached in --work (default: a temporary folder), so the callscope variants hear the same words.
 
@@ -64,11 +68,12 @@ PLAIN_PYANNOTE = {"threshold": 0.7045654963945799, "min_cluster_size": 12, "meth
 
 @dataclass
 class Call:
-    """A mono call with its reference turns (labels are roles: agent, customer)."""
+    """A mono call with its reference speech and its turns with pauses (labels are roles: agent, customer)."""
 
     uri: str
     audio: Path
     reference: Annotation
+    spans: Annotation
     source: str
 
 
@@ -80,10 +85,12 @@ def devset_calls(folder: Path) -> list[Call]:
     for item in manifest["items"]:
         if item["layout"] != "mono" or "diarisation" not in item["tasks"]:
             continue
-        reference = load_rttm(folder / item["rttm"])[item["call"]]
-        renamed = reference.rename_labels(item["speakers"])
-        renamed.uri = item["id"]
-        calls.append(Call(item["id"], folder / item["path"], renamed, item["source"]))
+        references = []
+        for rttm in (item["rttm"], item.get("rttm_spans", item["rttm"])):
+            renamed = load_rttm(folder / rttm)[item["call"]].rename_labels(item["speakers"])
+            renamed.uri = item["id"]
+            references.append(renamed)
+        calls.append(Call(item["id"], folder / item["path"], *references, item["source"]))
     return calls
 
 
@@ -184,10 +191,11 @@ def der_of(reference: Annotation, hypothesis: Annotation) -> float:
 
 
 def callscope_processor(transcriber: CachedTranscriber, diariser: Diariser, diarisation: dict,
-                        num_speakers: int | None = None) -> CallProcessor:
+                        num_speakers: int | None = None, config: Path | None = None) -> CallProcessor:
     """`callscope run`'s processor (enrichment off) with the shared transcriber and diariser; `diarisation`
-    overrides settings that act after pyannote's pipeline (second_voice, two_party)."""
-    settings = load_settings()
+    overrides settings that act after pyannote's pipeline (second_voice, two_party); `config`: a settings
+    file over the defaults."""
+    settings = load_settings(config)
     settings.enrich.enabled = False
     settings.output.redact = False
     settings.speakers.num_speakers = num_speakers
@@ -224,6 +232,9 @@ def main() -> None:
     parser.add_argument("--before", nargs="*", default=["two_party=false"], metavar="KEY=VALUE",
                         help="DiarisationSettings of callscope before the two-party prior (only those acting after "
                              "pyannote's pipeline: the variants share its segmentation and embeddings)")
+    parser.add_argument("--config-before", type=Path, metavar="YAML",
+                        help="settings file of callscope before (e.g. an earlier commit's callscope/configs/"
+                             "default.yaml, for its role cues); --before applies on top")
     parser.add_argument("--one-party", action="store_true",
                         help="also run callscope on each channel of the real stereo calls alone (one party each)")
     parser.add_argument("--skip-oracle", action="store_true", help="do not run callscope with num_speakers=2")
@@ -241,7 +252,7 @@ def main() -> None:
     shared = FrontEndCache(load_settings().diarisation)
     transcriber = CachedTranscriber(Transcriber(load_settings().asr), work / "asr_cache.pkl")
     variants = {"callscope": callscope_processor(transcriber, shared, {}),
-                "before": callscope_processor(transcriber, shared, overrides(args.before))}
+                "before": callscope_processor(transcriber, shared, overrides(args.before), config=args.config_before)}
     if not args.skip_oracle:
         variants["oracle2"] = callscope_processor(transcriber, shared, {}, num_speakers=2)
     rows = []
@@ -252,11 +263,14 @@ def main() -> None:
         output = plain.pipeline({"waveform": torch.from_numpy(waveform)[None],
                                  "sample_rate": 16000, "uri": call.uri}).speaker_diarization
         row["plain_der"] = round(100 * der_of(call.reference, output), 2)
+        row["plain_der_spans"] = round(100 * der_of(call.spans, output), 2)
         row["plain_speakers"] = len(output.labels())
         for name, processor in variants.items():
             conversation = processor.process(InputFile(call.audio, call.uri), sha256="")
-            accuracy, words = role_accuracy(conversation, call.reference)
-            row[f"{name}_der"] = round(100 * der_of(call.reference, annotation(conversation.turns, call.uri)), 2)
+            accuracy, words = role_accuracy(conversation, call.spans)
+            found = annotation(conversation.turns, call.uri)
+            row[f"{name}_der"] = round(100 * der_of(call.reference, found), 2)
+            row[f"{name}_der_spans"] = round(100 * der_of(call.spans, found), 2)
             row[f"{name}_roles"] = round(100 * accuracy, 1)
             row[f"{name}_speakers"] = len(conversation.speakers)
             row["words"] = words
@@ -267,16 +281,19 @@ def main() -> None:
           f"| num_speakers=2 DER / roles |\n|---|---|---|---|---|---|")
     for row in rows:
         oracle = f"{row['oracle2_der']:.1f}% / {row['oracle2_roles']:.0f}%" if "oracle2_der" in row else "-"
-        print(f"| {row['call']} | {row['source']} | {row['plain_der']:.1f}% ({row['plain_speakers']} spk) "
-              f"| {row['before_der']:.1f}% / {row['before_roles']:.0f}% "
-              f"| {row['callscope_der']:.1f}% / {row['callscope_roles']:.0f}% | {oracle} |")
-    summary = {name: round(float(np.mean([r[f"{name}_der"] for r in rows])), 2)
-               for name in ["plain", *variants]}
+        print(f"| {row['call']} | {row['source']} | {row['plain_der']:.1f}% ({row['plain_speakers']} spk; "
+              f"spans {row['plain_der_spans']:.1f}%) | {row['before_der']:.1f}% / {row['before_roles']:.0f}% "
+              f"| {row['callscope_der']:.1f}% / {row['callscope_roles']:.0f}% (spans {row['callscope_der_spans']:.1f}%) "
+              f"| {oracle} |")
     dialogues = [r for r in rows if r["source"] in DIALOGUE_SOURCES] or rows
+    summary = {f"{name}{kind}": round(float(np.mean([r[f"{name}_der{kind}"] for r in rows])), 2)
+               for kind in ("", "_spans") for name in ["plain", *variants]}
+    real = {f"{name}{kind}": round(float(np.mean([r[f"{name}_der{kind}"] for r in dialogues])), 2)
+            for kind in ("", "_spans") for name in ["plain", *variants]}
     roles = {name: round(float(np.mean([r[f"{name}_roles"] for r in dialogues])), 1) for name in variants}
-    print(f"mean DER (collar {COLLAR}): {summary}; {len(rows)} calls; mean share of words with the right "
-          f"role on the {len(dialogues)} real dialogues: {roles}")
-    report = {"calls": rows, "mean_der": summary, "mean_roles": roles}
+    print(f"mean DER (collar {COLLAR}): {summary}; {len(rows)} calls; on the {len(dialogues)} real dialogues: "
+          f"{real}, mean share of words with the right role: {roles}")
+    report = {"calls": rows, "mean_der": summary, "mean_der_real": real, "mean_roles": roles}
     if args.one_party:
         report["one_party"] = one_party_check(variants, one_party_recordings(args.devset, work))
     if args.json:

@@ -28,7 +28,10 @@ Manifest (`<out>/manifest.json`, format version 1; paths relative to `<out>`)::
         "language": "en" | "fr",
         "speakers": {"A": "customer", "B": "agent"},   # speaker label (as in the RTTM) -> role
         "channels": ["A", "B"],             # stereo: the speaker on each channel; mono: null
-        "rttm": "rttm/asm_ls_01.rttm",     # reference turns (file id = call), shared by both layouts
+        "rttm": "rttm/asm_ls_01.rttm",     # reference speech (file id = call), shared by both layouts:
+                                            # each party's turns where its own channel is active
+        "rttm_spans": "rttm/asm_ls_01.spans.rttm",  # the turns with their pauses (word spans, utterances
+                                            # as placed): the reference before 2026-12-03, for comparison
         "reference": {"0": "text", "1": null} | {"mono": "text" | null},
                                             # per channel (stereo) or whole call (mono); null: no
                                             # transcript for it (do not score ASR there)
@@ -344,9 +347,88 @@ def phone_channel(plan: CallPlan, placed: list[Placed], rng: np.random.Generator
 
 # ---------------------------------------------------------------- references
 
+FRAME = 0.02              # seconds per energy frame of the reference speech detector
+BELOW_PEAK_DB = 40.0      # speech: within this of the channel's loud frames (99th percentile)...
+ABOVE_FLOOR_DB = 15.0     # ...and this far above its noise floor (10th percentile, digital silence left out)
+BRIDGE = 0.3              # pauses shorter than this do not split a speaker's speech (NIST RT convention)
+BLEED_MARGIN_DB = 10.0    # own speech: this far above what the other party's bleed would give
+
+
+def frame_db(audio: np.ndarray, rate: int) -> np.ndarray:
+    n = int(FRAME * rate)
+    frames = audio[: len(audio) // n * n].astype(np.float64).reshape(-1, n)
+    return 10 * np.log10(np.mean(frames ** 2, axis=1) + 1e-12)
+
+
+def active(db: np.ndarray) -> np.ndarray:
+    """Frames loud enough to be a voice on a channel holding one party (see BELOW_PEAK_DB, ABOVE_FLOOR_DB)."""
+    heard = db[db > -100]
+    if heard.size == 0:
+        return np.zeros(db.shape, bool)
+    return db > max(np.percentile(heard, 10) + ABOVE_FLOOR_DB, np.percentile(heard, 99) - BELOW_PEAK_DB)
+
+
+def frames_of(turns: list[tuple[str, float, float]], who: str, count: int) -> np.ndarray:
+    inside = np.zeros(count, bool)
+    for speaker, start, end in turns:
+        if speaker == who:
+            inside[int(start / FRAME): int(np.ceil(end / FRAME))] = True
+    return inside
+
+
+def without_bleed(own: np.ndarray, other: np.ndarray, speaking: np.ndarray, other_speaking: np.ndarray) -> np.ndarray:
+    """Frames of a channel louder than the other party's bleed: the channel's level minus the other's,
+    where only the other party talks (median), is the bleed; own speech stands BLEED_MARGIN_DB above it."""
+    alone = other_speaking & ~speaking
+    if alone.sum() < 50:
+        return np.ones(own.shape, bool)
+    bleed = float(np.median(own[alone] - other[alone]))
+    return own >= other + bleed + BLEED_MARGIN_DB
+
+
+def runs(frames: np.ndarray) -> list[tuple[float, float]]:
+    """Stretches of True frames (seconds), pauses under BRIDGE joined."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], frames.astype(np.int8), [0]])))
+    joined_runs: list[list[float]] = []
+    for start, end in zip(edges[::2] * FRAME, edges[1::2] * FRAME):
+        if joined_runs and start - joined_runs[-1][1] < BRIDGE:
+            joined_runs[-1][1] = end
+        else:
+            joined_runs.append([start, end])
+    return [(start, end) for start, end in joined_runs]
+
+
+def spoken_turns(turns: list[tuple[str, float, float]], channels: dict[str, np.ndarray], rate: int,
+                 mixed: bool = False) -> list[tuple[str, float, float]]:
+    """The reference speech: each speaker's turns kept only where that speaker's own channel (`channels`:
+    speaker -> audio of that party alone, or of its recorded channel when `mixed`, i.e. with the other's
+    bleed) is active. Pauses inside a turn are not speech."""
+    levels = {who: frame_db(audio, rate) for who, audio in channels.items()}
+    count = min(len(db) for db in levels.values())
+    levels = {who: db[:count] for who, db in levels.items()}
+    spans = {who: frames_of(turns, who, count) for who in channels}
+    found = []
+    for who, db in levels.items():
+        speech = spans[who] & active(db)
+        if mixed:
+            (other,) = [o for o in levels if o != who]
+            speech &= without_bleed(db, levels[other], spans[who], spans[other])
+        found += [(who, start, end) for start, end in runs(speech)]
+    return found
+
+
+
 def rttm_lines(call: str, turns: list[tuple[str, float, float]]) -> str:
     return "".join(f"SPEAKER {call} 1 {start:.3f} {end - start:.3f} <NA> <NA> {who} <NA> <NA>\n"
                    for who, start, end in sorted(turns, key=lambda t: t[1]))
+
+
+def write_references(out: Path, call: str, spans: list[tuple[str, float, float]],
+                     speech: list[tuple[str, float, float]]) -> None:
+    """rttm/<call>.rttm: the reference speech; rttm/<call>.spans.rttm: the turns before pauses were
+    taken out (word spans, utterances as placed), kept to compare with earlier figures."""
+    (out / "rttm" / f"{call}.rttm").write_text(rttm_lines(call, speech))
+    (out / "rttm" / f"{call}.spans.rttm").write_text(rttm_lines(call, spans))
 
 
 def joined(texts: list[str | None]) -> str | None:
@@ -389,12 +471,13 @@ def build_spokenwoz(data: Path, out: Path) -> list[dict]:
                 turns[last] = (word["speaker"], turns[last][1], max(turns[last][2], word["end"]))
             else:
                 turns.append((word["speaker"], word["start"], word["end"]))
-        (out / "rttm" / f"{call}.rttm").write_text(rttm_lines(call, turns))
+        write_references(out, call, turns, spoken_turns(turns, {"A": audio[:, 0], "B": audio[:, 1]}, rate, mixed=True))
         texts = [" ".join(w["word"] for w in words if w["speaker"] == who) for who in "AB"]
         items += items_for(call, "spokenwoz", "en", len(audio) / rate, f"rttm/{call}.rttm", texts,
                            " ".join(w["word"] for w in words), ["asr", "diarisation"],
                            [f"spokenwoz {text_file.stem} (real phone call)"],
-                           {"bleed": "agent heard on ch0" if text_file.stem == "MUL1423" else None})
+                           {"bleed": "agent heard on ch0" if text_file.stem == "MUL1423" else None,
+                            "rttm_spans": f"rttm/{call}.spans.rttm"})
     return items
 
 
@@ -404,13 +487,14 @@ def build_assembled(plan: CallPlan, out: Path, rng: np.random.Generator) -> list
     write_wav(out / "audio" / f"{plan.call}_stereo.wav", stereo)
     write_wav(out / "audio" / f"{plan.call}_mono.wav", mono)
     labels = "AB"
-    (out / "rttm" / f"{plan.call}.rttm").write_text(
-        rttm_lines(plan.call, [(labels[p.party], p.start, p.end) for p in placed]))
+    turns = [(labels[p.party], p.start, p.end) for p in placed]
+    alone = {labels[party]: band_limit(track) for party, track in enumerate(party_tracks(placed))}
+    write_references(out, plan.call, turns, spoken_turns(turns, alone, PHONE_RATE))
     texts = [joined([p.utterance.text for p in placed if p.party == party]) for party in (0, 1)]
     mono_text = joined([p.utterance.text for p in placed])
     tasks = ["asr"] + (["diarisation"] if plan.diarisation else [])
     return items_for(plan.call, "assembled", plan.language, mono.size / PHONE_RATE, f"rttm/{plan.call}.rttm",
-                     texts, mono_text, tasks, plan.parts, {"line": line})
+                     texts, mono_text, tasks, plan.parts, {"line": line, "rttm_spans": f"rttm/{plan.call}.spans.rttm"})
 
 
 def plans(data: Path, mirrors: Path, rng: np.random.Generator, skipped: list[str]) -> list[CallPlan]:
