@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	touch $@
 
 run: install
-	$(BIN)/callscope run sample_audio --out $(OUT)
+	$(BIN)/callscope run sample_audio sample_text --config sample_text/northwind.yaml --out $(OUT)
 
 test: install
 	$(BIN)/pytest -q

@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from callscope import hooks
+from callscope.channels.detect import text_kind
+from callscope.channels.read import read_text_input
+from callscope.channels.thread import Message, Thread
 from callscope.config import Settings, load_settings
 from callscope.conversation import Conversation
 from callscope.errors import CallscopeError, InputError
@@ -24,22 +27,49 @@ REPORTS_DIR = "reports"     # below the output folder
 
 
 def analyse(path_or_text: str | Path, settings: Settings | None = None) -> Conversation:
-    """One recording analysed into a `Conversation` (transcript, speakers, roles, sentiment, reason,
+    """One conversation analysed into a `Conversation` (transcript, speakers, roles, sentiment, reason,
     signals, metrics), redacted unless `settings.output.redact` is off. Nothing is written.
 
-    `path_or_text` is the path of an audio file; text conversations (chat, e-mail) arrive with the
-    omnichannel issue (#16). The models are loaded on the first call and kept for the next ones
-    with the same settings (pipeline/loaded.py; `run_batch` shares them). Raises InputError for a missing or undecodable file, ModelError when
-    a model cannot be loaded.
+    `path_or_text` is the path of a recording, or of a text input holding one conversation (a chat
+    export, conversation JSON, an e-mail thread, one survey response: docs/inputs.md), or the text of
+    one customer message itself (a string with a space or a line break that names no file: channel
+    `chat`). The models are loaded on the first call and kept for the next ones with the same settings
+    (pipeline/loaded.py; `run_batch` shares them). Raises InputError for a missing, undecodable or
+    unreadable input, or a text input that holds no or several conversations; ModelError when a model
+    cannot be loaded.
     """
-    from callscope.files import sha256_file
-    from callscope.pipeline.ingest import InputFile
-    from callscope.pipeline.loaded import processor_for
-
+    settings = settings or load_settings()
     path = Path(path_or_text)
+    if isinstance(path_or_text, str) and not path.is_file() and any(c.isspace() for c in path_or_text):
+        return _analyse_threads([Thread(Path("text"), "text", "chat", (Message("customer", path_or_text),))],
+                                "text", settings)
     if not path.is_file():
-        raise InputError(f"{path}: no such audio file (analyse takes the path of a recording)")
-    return processor_for(settings or load_settings()).process(InputFile(path, path.stem), sha256_file(path))
+        raise InputError(f"{path}: no such file (analyse takes the path of a recording or text input, "
+                         f"or the text of a message)")
+    kind = text_kind(path, settings.channels)
+    if kind is None:
+        from callscope.files import sha256_file
+        from callscope.pipeline.ingest import InputFile
+        from callscope.pipeline.loaded import processor_for
+
+        return processor_for(settings).process(InputFile(path, path.stem), sha256_file(path))
+    reading = read_text_input(path, settings.channels)
+    if reading.problems:
+        raise InputError(str(reading.problems[0]))
+    return _analyse_threads(reading.threads, kind, settings)
+
+
+def _analyse_threads(threads: list[Thread], kind: str, settings: Settings) -> Conversation:
+    """The one thread of a text input, analysed."""
+    from callscope.pipeline.loaded import text_processor_for
+    from callscope.pipeline.text import TextUnit
+
+    if len(threads) != 1:
+        raise InputError(f"{threads[0].path}: holds {len(threads)} conversations; analyse takes one "
+                         f"(run_batch analyses them all)")
+    thread = threads[0]
+    unit = TextUnit(f"{thread.path.stem}__{thread.key}" if thread.key != "text" else "text", thread, kind)
+    return text_processor_for(settings).process_many([unit])[0]
 
 
 def run_batch(inputs: str | Path | Iterable[str | Path], out: str | Path, settings: Settings | None = None,

@@ -354,8 +354,8 @@ class BatchRunner:
             manifest.save(self.out_dir)
             done += len(chunk)
             summary.wall_seconds = before + perf_counter() - started
-            self.hook(hooks.TRANSCRIBING, hooks.BatchProgress(done, len(todo), summary.audio_seconds,
-                                                              summary.wall_seconds), total=len(todo), completed=done)
+            self.hook(hooks.ANALYSING_TEXT, hooks.BatchProgress(done, len(todo), summary.audio_seconds,
+                                                                summary.wall_seconds), total=len(todo), completed=done)
 
     def _text_alone(self, processor: TextProcessor, planned: Planned, manifest: Manifest, run_id: str,
                     summary: RunSummary) -> list[Conversation]:

@@ -6,6 +6,7 @@ names below; `artefact` is what the step just handled:
 
 - CHECKING: the input file's path; `total`/`completed` count input files.
 - TRANSCRIBING: a `BatchProgress`; `total`/`completed` are seconds of audio.
+- ANALYSING_TEXT: a `BatchProgress` of text conversations; `total`/`completed` count conversations.
 - CORPUS: None when it starts (`completed=0`), the `CorpusSummary` when done (`completed=1`).
 - REPORTS: None; `total`/`completed` count the call pages written.
 - WARNING, FAILED, INFO: a one-line message (plain text) for the user.
@@ -19,6 +20,7 @@ from typing import Protocol
 
 CHECKING = "checking inputs"
 TRANSCRIBING = "transcribing"
+ANALYSING_TEXT = "analysing text"
 CORPUS = "corpus"
 REPORTS = "reports"
 WARNING = "warning"

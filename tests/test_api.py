@@ -23,13 +23,15 @@ def python_blocks(markdown: str) -> list[str]:
 @pytest.mark.slow
 def test_the_documented_examples_run(tmp_path, monkeypatch, capsys):
     blocks = python_blocks(API_DOC.read_text(encoding="utf-8"))
-    assert len(blocks) == 5
-    (tmp_path / "sample_audio").symlink_to(ROOT / "sample_audio")
+    assert len(blocks) == 6
+    for folder in ("sample_audio", "sample_text"):
+        (tmp_path / folder).symlink_to(ROOT / folder)
     monkeypatch.chdir(tmp_path)
     namespace: dict = {}
     for number, block in enumerate(blocks, start=1):
         exec(compile(block, f"docs/api.md, python block {number}", "exec"), namespace)
-    assert "lost_card" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "lost_card" in printed and "emails.mbox: holds 2 conversations" in printed
 
 
 def test_every_exported_name_resolves():
@@ -47,7 +49,7 @@ def test_importing_callscope_loads_no_model_library():
 
 
 def test_analyse_names_a_missing_file(tmp_path):
-    with pytest.raises(InputError, match=r"^.*absent\[1\]\.wav: no such audio file"):
+    with pytest.raises(InputError, match=r"^.*absent\[1\]\.wav: no such file \(analyse takes"):
         callscope.analyse(tmp_path / "absent[1].wav")
 
 

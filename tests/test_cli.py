@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from callscope import api
 from callscope.batch import RunSummary
 from callscope.cli import app
+from callscope.channels.detect import KINDS_HELP
 from callscope.config import DEFAULT_TAXONOMY, Settings
 from callscope.errors import ConfigError, ModelError
 from callscope.store import Store
@@ -312,3 +313,10 @@ def test_run_redact_audio(captured, tmp_path):
 def test_redact_audio_with_keep_pii_is_a_config_error(captured, tmp_path):
     result = invoke(["run", str(tmp_path), "--redact-audio", "--keep-pii"])
     assert result.exit_code == 2 and "redact_audio needs redact" in result.stderr and "settings" not in captured
+
+
+def test_run_help_lists_every_input_kind():
+    result = invoke(["run", "--help"])
+    assert result.exit_code == 0
+    for line in ["audio: wav, flac", *KINDS_HELP.values()]:
+        assert " ".join(line.split()[:4]) in " ".join(result.stdout.split()), line

@@ -49,6 +49,7 @@ def exits(interrupted: str = "interrupted") -> Callable:
 
 
 _LABELS = {hooks.CHECKING: "Checking inputs", hooks.TRANSCRIBING: "Transcribing",
+           hooks.ANALYSING_TEXT: "Analysing chats, e-mails, surveys",
            hooks.CORPUS: "Updating repeat contacts, satisfaction and topics", hooks.REPORTS: "Writing call pages"}
 _MESSAGES = {hooks.WARNING: ("! ", "yellow"), hooks.FAILED: ("✗ ", "red"), hooks.INFO: ("", "")}
 
@@ -76,8 +77,9 @@ class RichHook:
             return
         detail = ""
         if isinstance(artefact, hooks.BatchProgress):
-            detail = (f"{artefact.files_done}/{artefact.files_total} files  "
-                      f"{artefact.audio_seconds / 3600:.2f} h audio  {artefact.speed:.1f}x RT")
+            detail = f"{artefact.files_done}/{artefact.files_total} " + (
+                "conversations" if step == hooks.ANALYSING_TEXT else
+                f"files  {artefact.audio_seconds / 3600:.2f} h audio  {artefact.speed:.1f}x RT")
         if step not in self.tasks:
             self.tasks[step] = self.progress.add_task(_LABELS.get(step, step), total=total, detail=detail)
         self.progress.update(self.tasks[step], total=total, completed=completed, detail=detail)

@@ -9,6 +9,7 @@ import typer
 
 from callscope import api
 from callscope.cli.common import ConfigOption, RichHook, err, exits
+from callscope.channels.detect import KINDS_HELP
 from callscope.config import load_settings
 
 INTERRUPTED = "interrupted: finished calls are saved; run the same command again to complete the batch"
@@ -20,7 +21,7 @@ def _given(**values) -> dict:
 
 @exits(INTERRUPTED)
 def run(
-    inputs: list[Path] = typer.Argument(..., help="Audio files and/or folders (searched recursively)."),
+    inputs: list[Path] = typer.Argument(..., help="Recordings, text inputs and/or folders (searched recursively)."),
     out_dir: Path = typer.Option(Path("out"), "--out", "-o", help="Output folder."),
     config: Optional[Path] = ConfigOption,
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Calls processed at once."),
@@ -38,8 +39,14 @@ def run(
                                             help="Contact-reason taxonomy YAML (overrides enrich.taxonomy)."),
     report: bool = typer.Option(True, "--report/--no-report", help="Write the HTML reports into OUT/reports."),
 ) -> None:
-    """Analyse every recording into OUT: <id>.json/.txt/.srt/.vtt/.rttm, manifest.json, the
-    callscope.duckdb store and the HTML reports in OUT/reports.
+    """Analyse every recording and text conversation into OUT: <id>.json/.txt (recordings also
+    .srt/.vtt/.rttm), manifest.json, the callscope.duckdb store and the HTML reports in OUT/reports.
+
+    Inputs, recognised by extension and content (docs/inputs.md):
+
+    - audio: wav, flac, mp3, ogg, ... (audio.extensions)
+
+    {kinds}
 
     Exit codes: 0 all files ok; 1 some files (or the reports) failed (see manifest.json);
     2 bad arguments or config; 3 model missing or unusable; 130 interrupted.
@@ -64,3 +71,6 @@ def run(
     if summary.report_error:
         err.print(f"error: reports not written: {summary.report_error}", style="red")
     raise typer.Exit(summary.exit_code)
+
+
+run.__doc__ = run.__doc__.format(kinds="\n\n    ".join(f"- {line}" for line in KINDS_HELP.values()))
