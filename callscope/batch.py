@@ -294,11 +294,13 @@ class BatchRunner:
             self._fail(manifest, planned, run_id, summary,
                        f"{planned.item.path}: internal error ({type(exc).__name__}: {exc})")
             return
+        started = perf_counter()
         self.store.upsert(conversation, self._call_metadata(planned.item.call_id, planned.item.path), run_id)
+        seconds = {**conversation.processing.seconds, "store": round(perf_counter() - started, 3)}
         summary.processed += 1
         summary.audio_seconds += conversation.duration
         manifest.files[planned.item.call_id] = _record(
             planned, run_id, self.config_hash, status="ok", warnings=conversation.warnings,
-            duration=conversation.duration, outputs=outputs)
+            duration=conversation.duration, seconds=seconds, outputs=outputs)
         for warning in conversation.warnings:
             self.hook(hooks.WARNING, f"{planned.item.path}: {warning}")
