@@ -390,18 +390,23 @@ class BatchRunner:
                        f"{planned.item.path}: internal error ({type(exc).__name__}: {exc})")
             return
         conversation = outcome
+        started = perf_counter()
         self.store.upsert(conversation, self._call_metadata(planned.item.call_id, planned.item.path), run_id)
-        self._record_ok(planned, conversation, outputs, manifest, run_id, summary)
+        self._record_ok(planned, conversation, outputs, manifest, run_id, summary,
+                        store_seconds=perf_counter() - started)
 
     def _record_ok(self, planned: Planned, conversation: Conversation, outputs: list[str], manifest: Manifest,
-                   run_id: str, summary: RunSummary) -> None:
-        """Record a conversation written and stored."""
+                   run_id: str, summary: RunSummary, store_seconds: float | None = None) -> None:
+        """Record a conversation written and stored (with its seconds per stage, and the store's when timed)."""
+        seconds = {**conversation.processing.seconds}
+        if store_seconds is not None:
+            seconds["store"] = round(store_seconds, 3)
         summary.processed += 1
         if conversation.source.layout != "text":
             summary.audio_seconds += conversation.duration
         manifest.files[planned.item.call_id] = _record(
             planned, run_id, self.config_hash, status="ok", warnings=conversation.warnings,
-            duration=conversation.duration, outputs=outputs)
+            duration=conversation.duration, seconds=seconds, outputs=outputs)
         for warning in conversation.warnings:
             self.hook(hooks.WARNING, f"{planned.item.path}: {warning}")
 

@@ -42,6 +42,7 @@ class FileRecord(BaseModel):
     error: str | None = None
     warnings: list[str] = Field(default_factory=list)
     duration: float = 0.0
+    seconds: dict[str, float] = Field(default_factory=dict)  # wall seconds per stage (decode, transcribe, ..., store)
     config_hash: str
     outputs: list[str] = Field(default_factory=list)
     duplicate_of: str | None = None

@@ -185,7 +185,7 @@ class AspectAnalyzer:
                 labels += [index] * len(said)
             texts += BACKGROUND
             labels += [len(self.ids)] * len(BACKGROUND)
-            blocks = self.opinions.embed(texts)
+            blocks = self.opinions.embed_fixed(texts)
             with threadpool_limits(1):     # a small problem: BLAS threads only add contention
                 self._heads = {key: LogisticRegression(C=HEAD_C, max_iter=5000).fit(features(blocks, indices), labels)
                                for key, indices in self.routes.items()}

@@ -25,6 +25,7 @@ from typing import Sequence
 import numpy as np
 
 from callscope.nlp.embeddings import MULTILINGUAL, get_embedder, unit, unit_embeddings
+from callscope.nlp.fixed_vectors import fixed_unit_embeddings
 from callscope.nlp.interfaces import Embedder, LabelPredictor
 from callscope.nlp.language import detect_language
 from callscope.nlp.reasons import DEFAULT_EMBEDDERS
@@ -119,7 +120,7 @@ class OpinionModel:
         self._prototypes: dict[str, np.ndarray] = {}
         self._sides: dict[str, tuple[np.ndarray, np.ndarray]] = {}     # negative and positive examples
         if self.available:
-            blocks = self.embed(texts)
+            blocks = self.embed_fixed(texts)
             labels = np.array(polarities)
             for key, indices in self.routes.items():
                 x = features(blocks, indices)
@@ -129,6 +130,10 @@ class OpinionModel:
     def embed(self, texts: Sequence[str]) -> list[np.ndarray]:
         """Unit embeddings of `texts`, one block per embedder."""
         return [unit_embeddings(e, texts) for e in self.embedders]
+
+    def embed_fixed(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """`embed` of texts from the configuration (never a call's), kept on disk (fixed_vectors.py)."""
+        return [fixed_unit_embeddings(e, texts) for e in self.embedders]
 
     def opinions(self, blocks: Sequence[np.ndarray], language: str) -> np.ndarray:
         """(n, 3) softmax over the cosines to the negative, neutral and positive prototypes."""

@@ -24,6 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from callscope.nlp.embeddings import MULTILINGUAL, unit, unit_embeddings
+from callscope.nlp.fixed_vectors import fixed_unit_embeddings
 from callscope.nlp.interfaces import Embedder
 from callscope.nlp.language import detect_language, english_rows
 from callscope.nlp.taxonomy import DEFAULT_TAXONOMY, UNKNOWN, Taxonomy, load_taxonomy
@@ -126,7 +127,7 @@ class ReasonClassifier:
             texts += [reason.description, *reason.examples]
             labels += [index] * (1 + len(reason.examples))
             is_description += [True] + [False] * len(reason.examples)
-        blocks = self._embed(texts)
+        blocks = [fixed_unit_embeddings(e, texts) for e in self.embedders]
         names = [e.name for e in self.embedders]
         multi = [i for i, name in enumerate(names) if name in MULTILINGUAL]
         every_embedder, every_text = list(range(len(blocks))), np.ones(len(texts), bool)

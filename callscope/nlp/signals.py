@@ -27,6 +27,7 @@ import numpy as np
 
 from callscope.conversation import Signal, Utterance
 from callscope.nlp.embeddings import MULTILINGUAL, unit_embeddings
+from callscope.nlp.fixed_vectors import fixed_unit_embeddings
 
 MIN_SEMANTIC_WORDS = 3
 NEGATORS = frozenset({"not", "never", "no", "nor", "pas", "jamais", "ne", "aucun", "aucune"})
@@ -99,7 +100,7 @@ class SignalDetector:
         self.examples = [(kind, text) for kind, items in examples.items() for text in items]
         kinds = [kind for kind, _ in self.examples]
         self._columns = {kind: np.array([i for i, k in enumerate(kinds) if k == kind]) for kind in dict.fromkeys(kinds)}
-        self._example_vectors = [unit_embeddings(e, [text for _, text in self.examples]) for e in self.embedders]
+        self._example_vectors = [fixed_unit_embeddings(e, [text for _, text in self.examples]) for e in self.embedders]
 
     def _similarity(self, sentences: list[str], english: bool) -> np.ndarray:
         """(len(sentences), len(examples)) cosine, averaged over the embedders of the route."""

@@ -1,4 +1,5 @@
-"""One call through the stages: audio -> transcribe -> diarise -> align/roles -> enrich -> Conversation."""
+"""One call through the stages: audio -> transcribe -> diarise -> recover -> align/roles -> enrich -> redact
+-> Conversation; the wall seconds of each stage go into `Conversation.processing.seconds`."""
 
 from __future__ import annotations
 
@@ -82,16 +83,14 @@ class CallProcessor:
                                                  segments, speech_of(index))
         return segments
 
-    def _speakers_by_diarisation(self, audio: DecodedAudio, transcripts: list[TrackTranscript],
-                                 segments: list[Segment]):
-        turns, exclusive, two_party = self._diarise(audio)
-        segments = self._recover(audio, transcripts, segments,
-                                 lambda _: merge_stretches((t.start, t.end) for t in turns))
+    @staticmethod
+    def _speakers_by_turns(segments: list[Segment], turns: list[Turn], exclusive: list[Turn]) -> list[Speaker]:
+        """The diarised speakers, each word labelled with the one speaking alone at its time."""
         label_words_by_turns(segments, [(t.start, t.end, t.speaker) for t in exclusive])
         if not exclusive:
             label_words(segments)
         ids = sorted({t.speaker for t in turns} | {w.speaker for s in segments for w in s.words})
-        return segments, [Speaker(id=i) for i in ids], turns, two_party
+        return [Speaker(id=i) for i in ids]
 
     def _agent_probability(self, texts: list[str]):
         """P(agent) of sentences (one_voice.py), with the role-by-words head learnt on first use."""
@@ -128,11 +127,11 @@ class CallProcessor:
     def process(self, item: InputFile, sha256: str) -> Conversation:
         """Transcribe one recording; raises InputError when it cannot be decoded."""
         settings = self.settings
-        clock = {"start": perf_counter()}
+        lap = Laps()
         audio = load_audio(item.path, sha256, settings.audio.fake_stereo_correlation)
-        clock["decode"] = perf_counter()
+        lap("decode")
         transcripts = [self.transcriber.transcribe(samples, index) for index, samples in enumerate(audio.tracks)]
-        clock["transcribe"] = perf_counter()
+        lap("transcribe")
 
         warnings = list(audio.warnings)
         segments = sorted((s for t in transcripts for s in t.segments), key=lambda s: (s.start, s.track))
@@ -140,13 +139,18 @@ class CallProcessor:
         if by_channel:
             segments = self._recover(audio, transcripts, segments, lambda index: channel_speech(
                 audio.tracks, index, settings.audio.bleed_margin_db))
+            lap("recover")
             segments, speakers, turns = self._speakers_by_channel(audio, segments, warnings)
         else:
-            segments, speakers, turns, two_party = self._speakers_by_diarisation(audio, transcripts, segments)
+            turns, exclusive, two_party = self._diarise(audio)
+            lap("diarise")
+            segments = self._recover(audio, transcripts, segments,
+                                     lambda _: merge_stretches((t.start, t.end) for t in turns))
+            lap("recover")
+            speakers = self._speakers_by_turns(segments, turns, exclusive)
             if ((len(speakers) == 1 or two_party) and settings.roles.by_words
                     and two_parties_allowed(settings.speakers)):
                 speakers, turns = self._two_parties(segments, speakers, turns, two_party, warnings)
-        clock["diarise"] = perf_counter()
         utterances = build_utterances([w for s in segments for w in s.words], speakers)
         if audio.source.layout != "stereo" and all(s.role == "unknown" for s in speakers):
             assign_roles(speakers, utterances, settings.roles)
@@ -161,8 +165,7 @@ class CallProcessor:
         spoken = [t for t in tracks if t.language]
         if not segments:
             warnings.append("no speech detected")
-        stages = ("decode", "transcribe", "diarise")
-        previous = ("start", "decode", "transcribe")
+        lap("align")
         conversation = Conversation(
             id=item.call_id,
             source=audio.source,
@@ -180,14 +183,27 @@ class CallProcessor:
                 asr_model=settings.asr.model,
                 config_hash=settings.fingerprint(),
                 created_at=now(),
-                seconds={s: round(clock[s] - clock[p], 3) for s, p in zip(stages, previous)},
             ),
         )
         if self.enricher:  # before redaction: the models read the real words
-            started = perf_counter()
             self.enricher.enrich(conversation)
-            conversation.processing.seconds["enrich"] = round(perf_counter() - started, 3)
+            lap("enrich")
         if settings.output.redact:
             conversation = redact_conversation(conversation, settings.output.keep_agent_first_name)
             conversation.processing.redacted = True
+            lap("redact")
+        conversation.processing.seconds = lap.seconds
         return conversation
+
+
+class Laps:
+    """Wall seconds per stage of one call: `lap(stage)` ends a stage where the one before ended."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self._last = perf_counter()
+
+    def __call__(self, stage: str) -> None:
+        ended = perf_counter()
+        self.seconds[stage] = round(ended - self._last, 3)
+        self._last = ended
