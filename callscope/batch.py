@@ -191,10 +191,11 @@ class BatchRunner:
         """Every input with its hash, or its error; call ids made final by the manifest."""
         hashed = [Planned(item, error=reason) for item, reason in found.missing]
         audio = {e.lower() for e in self.settings.audio.extensions}
+        not_inputs = self._not_inputs(found, audio)
         mail: list[InputFile] = []          # e-mails are threaded across all the files of the run
         for done, item in enumerate(found.files, start=1):
             self.hook(hooks.CHECKING, item.path, total=len(found.files), completed=done)
-            if item.path.resolve() in self._settings_files():
+            if item.path in not_inputs:
                 continue
             kind = None if item.path.suffix.lower() in audio else text_kind(item.path, self.settings.channels)
             if kind in MAIL_KINDS:
@@ -220,10 +221,22 @@ class BatchRunner:
             hashed += self._read_text(mail, "email")
         return hashed
 
-    def _settings_files(self) -> set[Path]:
-        """Files the settings name (metadata sidecar, surveys and events CSVs): read as such, never as inputs."""
+    def _not_inputs(self, found: Discovery, audio: set[str]) -> set[Path]:
+        """Found files that are no conversation of their own: files the settings name (metadata sidecar,
+        surveys and events CSVs), anything in the output folder (its own outputs), and a recording's JSON
+        sidecar (`call.json` beside `call.wav`: its transcript or annotations; the call is analysed from its audio)."""
         named = (self.settings.metadata.sidecar, self.settings.corpus.surveys, self.settings.corpus.events)
-        return {Path(name).resolve() for name in named if name}
+        settings_files = {Path(name).resolve() for name in named if name}
+        out = self.out_dir.resolve()
+        recordings = {item.path.with_suffix("") for item in found.files if item.path.suffix.lower() in audio}
+        skipped = {item.path for item in found.files
+                   if item.path.resolve() in settings_files or item.path.resolve().is_relative_to(out)}
+        sidecars = {item.path for item in found.files
+                    if item.path.suffix.lower() == ".json" and item.path.with_suffix("") in recordings}
+        if sidecars:
+            self.hook(hooks.INFO, f"{len(sidecars)} JSON file(s) beside a recording of the same name left out "
+                                  f"(the recording's transcript or annotations), e.g. {min(sidecars)}")
+        return skipped | sidecars
 
     def _read_text(self, items: list[InputFile], kind: str) -> list[Planned]:
         """One unit per thread of the text inputs `items` (e-mails: all of them, threaded together; other kinds:

@@ -23,6 +23,7 @@ from callscope.conversation import Conversation, SurveyAnswer
 from callscope.errors import EXIT_SOME_FAILED
 from callscope.manifest import Manifest
 from callscope.metadata import CallMetadata, MetadataResolver
+from callscope.pipeline.ingest import discover
 from callscope.pipeline.metrics import channel_metrics
 from callscope.pipeline.text import TextProcessor, TextUnit, message_times, speaker_ids
 from callscope.recovery import rebuild_store
@@ -294,3 +295,21 @@ def test_batch_threads_emails_across_files_and_leaves_out_the_settings_files(tmp
                                                                          ("email", "anna.lee@example.com")]
     double_charge = Conversation.model_validate_json((tmp_path / "out" / f"{threads[0][0]}.json").read_bytes())
     assert [u.role for u in double_charge.utterances] == ["customer", "agent"]
+
+
+def test_a_recordings_json_sidecar_and_the_output_folder_are_not_inputs(tmp_path):
+    """`call.json` beside `call.wav` (a transcript exported with the recording, or sample_audio's ground
+    truth) would count the call twice; the output folder inside the inputs holds callscope's own JSON."""
+    inputs = tmp_path / "calls"
+    inputs.mkdir()
+    for name in ("lost_card.wav", "lost_card.json"):
+        shutil.copy(ROOT / "sample_audio" / name, inputs / name)
+    write_jsonl(generate_threads(2, seed=5), inputs / "chats.jsonl")
+    (inputs / "out").mkdir()
+    (inputs / "out" / "old.json").write_text((inputs / "lost_card.json").read_text())
+    said: list[str] = []
+    runner = BatchRunner(Settings(), inputs / "out", hook=lambda kind, value, **_: said.append(f"{kind}: {value}"))
+    found = discover([inputs], [*Settings().audio.extensions, ".json", ".jsonl"])
+    assert runner._not_inputs(found, {".wav"}) == {inputs / "lost_card.json", inputs / "out" / "old.json"}
+    assert said == [f"info: 1 JSON file(s) beside a recording of the same name left out (the recording's transcript "
+                    f"or annotations), e.g. {inputs / 'lost_card.json'}"]

@@ -47,7 +47,7 @@ class TextUnit:
 def _unit_item(item: InputFile, part: str) -> InputFile:
     """A unit of text input `item`: path `<file>#<part>` (how the manifest knows it) and the id it
     would like, `<file id>__<part>` (no path separators)."""
-    part = part.replace("/", "_").replace("\\", "_")
+    part = part.strip("<>").replace("/", "_").replace("\\", "_")     # "<id@host>": an e-mail thread's Message-ID
     return InputFile(Path(f"{item.path}#{part}"), safe_id(f"{item.call_id}__{part}"))
 
 
