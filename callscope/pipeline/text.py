@@ -13,6 +13,7 @@ unless --keep-pii.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -47,13 +48,15 @@ class TextUnit:
 def _unit_item(item: InputFile, part: str) -> InputFile:
     """A unit of text input `item`: path `<file>#<part>` (how the manifest knows it) and the id it
     would like, `<file id>__<part>` (no path separators)."""
-    part = part.strip("<>").replace("/", "_").replace("\\", "_")     # "<id@host>": an e-mail thread's Message-ID
+    part = part.replace("/", "_").replace("\\", "_")
     return InputFile(Path(f"{item.path}#{part}"), safe_id(f"{item.call_id}__{part}"))
 
 
 def thread_item(item: InputFile, thread: Thread) -> InputFile:
-    """The unit of one thread of text input `item`, by the thread's key."""
-    return _unit_item(item, thread.key)
+    """The unit of one thread of text input `item`, by the thread's key; a key holding an `@` (an e-mail's
+    Message-ID may hold the sender's address) as `mail-` and 12 hex digits of its SHA-256."""
+    key = f"mail-{hashlib.sha256(thread.key.encode('utf-8')).hexdigest()[:12]}" if "@" in thread.key else thread.key
+    return _unit_item(item, key)
 
 
 def problem_item(item: InputFile, problem: Problem) -> InputFile:
