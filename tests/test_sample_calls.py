@@ -75,6 +75,9 @@ def test_french_call_is_french(sample_run):
 KNOWN_MISSES = {
     ("cancel_threat", "signals"): "Whisper hears 'I've already called twice' as 'I'm already cold, white "
                                   "amoutness': the repeat contact is lost",
+    ("french_delivery", "sentiment"): "Whisper's temperature fallback samples this call's words (now the same "
+                                      "in any run order); they score -0.09 overall, just inside neutral (-0.1): "
+                                      "'agaçant' (annoying) comes out as 'intéressant'",
 }
 
 
