@@ -192,17 +192,17 @@ class BatchRunner:
         hashed = [Planned(item, error=reason) for item, reason in found.missing]
         audio = {e.lower() for e in self.settings.audio.extensions}
         not_inputs = self._not_inputs(found, audio)
-        mail: list[InputFile] = []          # e-mails are threaded across all the files of the run
+        mail: dict[InputFile, str] = {}     # e-mails (and their kind) are threaded across all the files of the run
         for done, item in enumerate(found.files, start=1):
             self.hook(hooks.CHECKING, item.path, total=len(found.files), completed=done)
             if item.path in not_inputs:
                 continue
             kind = None if item.path.suffix.lower() in audio else text_kind(item.path, self.settings.channels)
             if kind in MAIL_KINDS:
-                mail.append(item)
+                mail[item] = kind
                 continue
             if kind:
-                hashed += self._read_text([item], kind)
+                hashed += self._read_text({item: kind})
                 continue
             if item.path.suffix.lower() in TEXT_EXTENSIONS:   # found beside the inputs, e.g. a notes CSV
                 self.warn(f"{item.path}: not a text input callscope reads; left out")
@@ -218,7 +218,7 @@ class BatchRunner:
                 planned.error = str(exc) if isinstance(exc, InputError) else f"{item.path}: {exc}"
             hashed.append(planned)
         if mail:
-            hashed += self._read_text(mail, "email")
+            hashed += self._read_text(mail)
         return hashed
 
     def _not_inputs(self, found: Discovery, audio: set[str]) -> set[Path]:
@@ -229,8 +229,8 @@ class BatchRunner:
         settings_files = {Path(name).resolve() for name in named if name}
         out = self.out_dir.resolve()
         recordings = {item.path.with_suffix("") for item in found.files if item.path.suffix.lower() in audio}
-        skipped = {item.path for item in found.files
-                   if item.path.resolve() in settings_files or item.path.resolve().is_relative_to(out)}
+        resolved = {item.path: item.path.resolve() for item in found.files}
+        skipped = {path for path, real in resolved.items() if real in settings_files or real.is_relative_to(out)}
         sidecars = {item.path for item in found.files
                     if item.path.suffix.lower() == ".json" and item.path.with_suffix("") in recordings}
         if sidecars:
@@ -238,16 +238,16 @@ class BatchRunner:
                                   f"(the recording's transcript or annotations), e.g. {min(sidecars)}")
         return skipped | sidecars
 
-    def _read_text(self, items: list[InputFile], kind: str) -> list[Planned]:
-        """One unit per thread of the text inputs `items` (e-mails: all of them, threaded together; other kinds:
-        one file), its content hash as sha256; one failed unit per problem. A thread belongs to the item of its
-        path (an e-mail thread: its earliest file)."""
-        channels = self.settings.channels
-        reading = read_emails([i.path for i in items], channels) if kind in MAIL_KINDS \
-            else read_text_input(items[0].path, channels)
-        item_of = {i.path: i for i in items}
+    def _read_text(self, kinds: dict[InputFile, str]) -> list[Planned]:
+        """One unit per thread of the text inputs `kinds` maps to their kind (e-mails: all of them, threaded
+        together; other kinds: one file), its content hash as sha256; one failed unit per problem. A thread
+        belongs to the item of its path (an e-mail thread: its earliest file) and has that file's kind."""
+        channels, first = self.settings.channels, next(iter(kinds))
+        reading = read_emails([i.path for i in kinds], channels) if kinds[first] in MAIL_KINDS \
+            else read_text_input(first.path, channels)
+        item_of = {i.path: i for i in kinds}
         units = [Planned(thread_item(item_of[t.path], t), t.content_hash(),
-                         sum(len(m.text.encode("utf-8")) for m in t.messages), thread=t, kind=kind)
+                         sum(len(m.text.encode("utf-8")) for m in t.messages), thread=t, kind=kinds[item_of[t.path]])
                  for t in reading.threads]
         return units + [Planned(problem_item(item_of[p.path], p), error=str(p)) for p in reading.problems]
 

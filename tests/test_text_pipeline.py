@@ -313,3 +313,18 @@ def test_a_recordings_json_sidecar_and_the_output_folder_are_not_inputs(tmp_path
     assert runner._not_inputs(found, {".wav"}) == {inputs / "lost_card.json", inputs / "out" / "old.json"}
     assert said == [f"info: 1 JSON file(s) beside a recording of the same name left out (the recording's transcript "
                     f"or annotations), e.g. {inputs / 'lost_card.json'}"]
+
+
+def test_an_email_thread_keeps_the_kind_of_the_file_it_came_from(tmp_path):
+    inputs = tmp_path / "texts"
+    inputs.mkdir()
+    shutil.copy(ROOT / "sample_text" / "emails.mbox", inputs / "archive.mbox")
+    reply = (ROOT / "sample_text" / "emails.mbox").read_text(encoding="utf-8").split("\nFrom ")[1]
+    (inputs / "late.eml").write_text(reply.split("\n", 1)[1].replace("<r1@northwind.example>", "<r2@northwind.example>"),
+                                     encoding="utf-8")
+    settings = load_settings(ROOT / "sample_text" / "northwind.yaml")
+    summary = BatchRunner(settings, tmp_path / "out", text_processor=lambda: TextProcessor(settings, None)).run([inputs])
+    assert summary.processed == 2
+    containers = {Conversation.model_validate_json(p.read_bytes()).source.container
+                  for p in (tmp_path / "out").glob("archive__*.json")}
+    assert containers == {"mbox"}
