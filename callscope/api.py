@@ -41,35 +41,37 @@ def analyse(path_or_text: str | Path, settings: Settings | None = None) -> Conve
     settings = settings or load_settings()
     path = Path(path_or_text)
     if isinstance(path_or_text, str) and not path.is_file() and any(c.isspace() for c in path_or_text):
-        return _analyse_threads([Thread(Path("text"), "text", "chat", (Message("customer", path_or_text),))],
-                                "text", settings)
+        return _analysed(Thread(Path("text"), "text", "chat", (Message("customer", path_or_text),)), "text",
+                         "text", settings)
     if not path.is_file():
         raise InputError(f"{path}: no such file (analyse takes the path of a recording or text input, "
                          f"or the text of a message)")
+    from callscope.pipeline.ingest import InputFile
+
     kind = text_kind(path, settings.channels)
     if kind is None:
         from callscope.files import sha256_file
-        from callscope.pipeline.ingest import InputFile
         from callscope.pipeline.loaded import processor_for
 
         return processor_for(settings).process(InputFile(path, path.stem), sha256_file(path))
     reading = read_text_input(path, settings.channels)
     if reading.problems:
         raise InputError(str(reading.problems[0]))
-    return _analyse_threads(reading.threads, kind, settings)
+    if len(reading.threads) != 1:
+        raise InputError(f"{path}: holds {len(reading.threads)} conversations; analyse takes one "
+                         f"(run_batch analyses them all)")
+    from callscope.pipeline.text import thread_item
+
+    thread = reading.threads[0]
+    return _analysed(thread, thread_item(InputFile(path, path.stem), thread).call_id, kind, settings)
 
 
-def _analyse_threads(threads: list[Thread], kind: str, settings: Settings) -> Conversation:
-    """The one thread of a text input, analysed."""
+def _analysed(thread: Thread, call_id: str, kind: str, settings: Settings) -> Conversation:
+    """One text conversation analysed, with id `call_id` (as `run_batch` would name it)."""
     from callscope.pipeline.loaded import text_processor_for
     from callscope.pipeline.text import TextUnit
 
-    if len(threads) != 1:
-        raise InputError(f"{threads[0].path}: holds {len(threads)} conversations; analyse takes one "
-                         f"(run_batch analyses them all)")
-    thread = threads[0]
-    unit = TextUnit(f"{thread.path.stem}__{thread.key}" if thread.key != "text" else "text", thread, kind)
-    return text_processor_for(settings).process_many([unit])[0]
+    return text_processor_for(settings).process_many([TextUnit(call_id, thread, kind)])[0]
 
 
 def run_batch(inputs: str | Path | Iterable[str | Path], out: str | Path, settings: Settings | None = None,
