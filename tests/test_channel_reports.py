@@ -113,6 +113,20 @@ def test_empower_compares_agents_within_their_channel(report):
     assert "a3.html" not in html          # the survey verbatim asked for a manager: no coaching moment
 
 
+def test_empower_compares_chat_and_email_agents_on_replies_and_waits_not_talk(report):
+    html = section(text(report / "empower.html"), "teams")
+    chat, voice = html[html.index('id="teams-chat"'):], html[html.index('id="teams-voice"'):]
+    chat, voice = chat[:chat.index("</table>")], voice[:voice.index("</table>")]
+    assert "First response" in chat and "Customer waiting time" in chat and "Resolved in one contact" in chat
+    assert "talk ratio" not in chat and "Overtalk" not in chat and "Agent talk ratio" in voice
+    # CHANNEL_METRICS: chat first responses 30 s (Chloe), 120 s (Chris), 60 s (Eve): the team median 1:00
+    assert table_rows(html, "teams-chat") == [["North · chat", "3", "3", "1:00", "3:20", "4.0", "50%", "50%"]]
+    assert table_rows(html, "teams-email")[0][3:6] == ["2:00:00", "3:00:00", "2.0"]
+    agents = section(text(report / "empower.html"), "agents")
+    chris = next(row for row in table_rows(agents, "team-1") if row[0] == "Chris")      # team-1: North · chat
+    assert chris[2:5] == ["2:00 +100%", "10:00 +200%", "5.0 +25%"]
+
+
 def test_engage_and_actions_carry_the_channel(report):
     with open(report / "actions.csv", newline="", encoding="utf-8") as handle:
         actions = list(csv.DictReader(handle))

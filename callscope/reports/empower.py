@@ -32,7 +32,9 @@ class Metric:
     tick: Callable[[float], str] | None = None   # axis labels, when finer than `fmt`
 
 
-METRICS = (
+_RECOVERY = Metric("recovery", "Recovery rate", pct, True, 0.15,
+                   "share of the contacts that started negative and ended better")
+VOICE_METRICS = (
     Metric("handle", "Handle time", clock, False, 0.25, "median handle time per call"),
     Metric("talk_ratio", "Agent talk ratio", pct, True, 0.10, "median share of the talk time that is the agent's"),
     Metric("non_talk", "Non-talk share", pct, True, 0.05, "median share of the call in silences over 3 s"),
@@ -40,9 +42,26 @@ METRICS = (
            lambda v: f"{v:g}"),
     Metric("interruptions", "Interruptions per call", lambda v: num(v, 1), False, 0.5,
            "mean times per call the agent cut in on the customer", lambda v: f"{v:g}"),
-    Metric("recovery", "Recovery rate", pct, True, 0.15,
-           "share of the calls that started negative and ended better"),
+    _RECOVERY,
 )
+TEXT_METRICS = (       # chats and e-mails: no talk time, but replies and waits (docs/metrics.md)
+    Metric("first_response", "First response", clock, False, 0.25,
+           "median time from the customer's first message to the agent's first reply"),
+    Metric("waiting", "Customer waiting time", clock, False, 0.25,
+           "median time per conversation the customer waited for the agent's replies"),
+    Metric("exchanges", "Exchanges", lambda v: num(v, 1), False, 0.25,
+           "mean customer messages answered by an agent message per conversation", lambda v: f"{v:g}"),
+    Metric("one_contact", "Resolved in one contact", pct, True, 0.15,
+           "share of the contacts of known customers not followed by a repeat within corpus.repeat_days"),
+    _RECOVERY,
+)
+CHANNEL_WORDS = {"voice": "calls", "chat": "chats", "email": "e-mails"}
+
+
+def channel_metrics(channel: str) -> tuple[Metric, ...]:
+    """The metrics agents of a channel are compared on: talk for calls, replies and waits for text."""
+    return VOICE_METRICS if channel == "voice" else TEXT_METRICS
+
 
 _AGGREGATES = """
     count(*) AS calls,
@@ -51,6 +70,10 @@ _AGGREGATES = """
     median(m.non_talk_seconds / nullif(m.handle_seconds, 0)) AS non_talk,
     avg(m.overtalk_count) AS overtalk,
     avg(m.agent_interruptions) AS interruptions,
+    median(m.first_response_seconds) AS first_response,
+    median(m.customer_wait_seconds) AS waiting,
+    avg(m.exchanges) AS exchanges,
+    avg(c.resolved_first_contact::INTEGER) AS one_contact,
     count(*) FILTER (c.sentiment_start < $negative) AS negative_starts,
     count(*) FILTER (c.sentiment_start < $negative AND c.trajectory = 'improved') AS recovered"""
 
@@ -91,24 +114,25 @@ def teams(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[dict]:
         LEFT JOIN (SELECT DISTINCT call_id FROM signals WHERE kind = 'escalation_request') s USING (call_id)
         WHERE {contact('c.channel')} GROUP BY ALL ORDER BY 1, 2, 3""", params))
     several = len({team["channel"] for team in team_rows}) > 1
-    for team in team_rows:
+    for number, team in enumerate(team_rows, 1):
         team["group"] = f"{team['team']} · {team['channel']}" if several else team["team"]
+        team["anchor"], team["metrics"] = f"team-{number}", channel_metrics(team["channel"])
         members = [a for a in agents if (a["channel"], a["team"]) == (team["channel"], team["team"])]
         team["medians"] = {}
-        for metric in METRICS:
+        for metric in team["metrics"]:
             values = [a[metric.key] for a in members if a[metric.key] is not None]
             team["medians"][metric.key] = statistics.median(values) if values else None
         for agent in members:
-            agent["deviations"] = {m.key: deviation(m, agent[m.key], team["medians"][m.key]) for m in METRICS}
+            agent["deviations"] = {m.key: deviation(m, agent[m.key], team["medians"][m.key]) for m in team["metrics"]}
             agent["notable"] = sum(d["notable"] for d in agent["deviations"].values())
         team["members"] = members
     return team_rows
 
 
 def distributions(team_rows: list[dict]) -> list[dict]:
-    """One dot plot per metric: each agent a dot, each team's median a bar."""
+    """One dot plot per metric of the teams' channel: each agent a dot, each team's median a bar."""
     plots = []
-    for metric in METRICS:
+    for metric in (team_rows[0]["metrics"] if team_rows else ()):
         plot_rows = [(team["group"],
                       [(a[metric.key], f"{a['agent']}: {metric.fmt(a[metric.key])} "
                                        f"({a['deviations'][metric.key]['text']} vs team median)")
@@ -116,9 +140,18 @@ def distributions(team_rows: list[dict]) -> list[dict]:
                       team["medians"][metric.key]) for team in team_rows]
         if any(dots for _, dots, _ in plot_rows):
             plots.append({"metric": metric, "chart": charts.dot_plot(
-                plot_rows, title=f"{metric.name} per agent, by team and channel", x_format=metric.tick or metric.fmt,
+                plot_rows, title=f"{metric.name} per agent, by team", x_format=metric.tick or metric.fmt,
                 notable=lambda v, m, metric=metric: deviation(metric, v, m)["notable"])})
     return plots
+
+
+def by_channel(team_rows: list[dict]) -> list[dict]:
+    """The teams of each channel, with the channel's metrics, its word for a contact and its dot plots."""
+    channels = list(dict.fromkeys(team["channel"] for team in team_rows))
+    return [{"channel": channel, "word": CHANNEL_WORDS.get(channel, "contacts"), "metrics": channel_metrics(channel),
+             "teams": [t for t in team_rows if t["channel"] == channel],
+             "distributions": distributions([t for t in team_rows if t["channel"] == channel])}
+            for channel in channels]
 
 
 def _utterances(con: duckdb.DuckDBPyConnection, call_ids: list[str]) -> dict[str, list[dict]]:
@@ -193,7 +226,7 @@ def empower_context(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict:
     if unassigned:
         for moment in [m for kind in ("recoveries", "escalations", "silences") for m in moments[kind]]:
             moment["agent"] = moment["agent"] or NO_AGENT
-    return {"teams": team_rows, "metrics": METRICS, "distributions": distributions(team_rows),
+    return {"teams": team_rows, "channels": by_channel(team_rows),
             "coaching": moments, "unassigned": unassigned, "no_agent": NO_AGENT,
             "negative_start": settings.reports.negative_start,
             "long_silence": settings.reports.long_silence_seconds}
