@@ -127,6 +127,22 @@ def test_empower_compares_chat_and_email_agents_on_replies_and_waits_not_talk(re
     assert chris[2:5] == ["2:00 +100%", "10:00 +200%", "5.0 +25%"]
 
 
+@pytest.mark.parametrize("call_id, word", [("a1", "Chat"), ("a2", "Call"), ("a3", "Survey response"),
+                                           ("a4", "E-mail")])
+def test_a_conversation_page_names_the_conversation_by_its_channel(report, call_id, word):
+    html = text(report / "calls" / call_file(call_id))
+    assert f"<title>{word} {call_id} · callscope</title>" in html and f"<h1>{word} {call_id}</h1>" in html
+    assert f"Sentiment over the {word.lower()}" in html
+    assert ("Call " in html) == (word == "Call") and ("over the call" in html) == (word == "Call")
+
+
+def test_a_chat_page_shows_replies_and_waits_instead_of_talk_time(report):
+    html = text(report / "calls" / call_file("c1"))          # CHANNEL_METRICS["c1"]
+    assert re.search(r"first response</td><td[^>]*>2:00<", html) and re.search(r"waiting time</td><td[^>]*>10:00<", html)
+    assert re.search(r"messages customer / agent</td><td[^>]*>6 / 5<", html) and "talk ratio" not in html
+    assert "agent talk ratio" in text(report / "calls" / call_file("a2"))
+
+
 def test_engage_and_actions_carry_the_channel(report):
     with open(report / "actions.csv", newline="", encoding="utf-8") as handle:
         actions = list(csv.DictReader(handle))

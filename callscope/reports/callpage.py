@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import duckdb
 
 from callscope.reports import charts
-from callscope.reports.render import clock, label
+from callscope.reports.render import clock, conversation_word, label
 from callscope.reports.selection import rows
 from callscope.store.rows import WARNING_SEPARATOR
 
@@ -22,8 +22,10 @@ def _grouped(con: duckdb.DuckDBPyConnection, table: str, order: str, call_ids: l
     return found
 
 
-def sentiment_chart(utterances: list[dict], signals: list[dict], duration: float | None) -> charts.LineChart | None:
-    """Customer (and agent) sentiment per utterance over the call, signals marked."""
+def sentiment_chart(utterances: list[dict], signals: list[dict], duration: float | None,
+                    word: str) -> charts.LineChart | None:
+    """Customer (and agent) sentiment per utterance over the conversation (a `word`: Call, Chat...), signals
+    marked."""
     series = []
     for role, colour in (("customer", charts.PALETTE[0]), ("agent", "#9CA3AF")):
         said = [u for u in utterances if u["role"] == role and u["sentiment_score"] is not None]
@@ -36,7 +38,7 @@ def sentiment_chart(utterances: list[dict], signals: list[dict], duration: float
         return None
     end = max(duration or 0.0, max(u["end_s"] or 0.0 for u in utterances), 1.0)
     ticks = [(t, clock(t)) for t in charts.nice_ticks(0, end, 6) if t <= end]
-    return charts.line_chart(series, title="Sentiment over the call", x_ticks=ticks, y_min=-1, y_max=1,
+    return charts.line_chart(series, title=f"Sentiment over the {word.lower()}", x_ticks=ticks, y_min=-1, y_max=1,
                              y_format=lambda v: f"{v:+.1f}" if v else "0", polarity_bands=True, height=220,
                              markers=[(s["start_s"], f"{clock(s['start_s'])} {label(s['kind'])}") for s in signals
                                       if s["start_s"] is not None])
@@ -60,7 +62,7 @@ def call_contexts(con: duckdb.DuckDBPyConnection) -> Iterator[dict]:
                                                       "(SELECT unnest(?::VARCHAR[]))", [chunk])}
         for call in calls:
             cid = call["call_id"]
-            said = utterances.get(cid, [])
+            said, word = utterances.get(cid, []), conversation_word(call["channel"])
             marks: dict[int, list[str]] = {}
             for item in signals.get(cid, []):
                 marks.setdefault(item["utterance"], []).append(label(item["kind"]))
@@ -75,6 +77,7 @@ def call_contexts(con: duckdb.DuckDBPyConnection) -> Iterator[dict]:
                 "secondary": [r for r in reasons.get(cid, []) if r["rank"] > 0],
                 "metrics": metrics.get(cid),
                 "topic": topics.get(call["topic_id"]),
-                "chart": sentiment_chart(said, signals.get(cid, []), call["duration"]),
+                "word": word,
+                "chart": sentiment_chart(said, signals.get(cid, []), call["duration"], word),
                 "warnings": call["warnings"].split(WARNING_SEPARATOR) if call["warnings"] else [],
             }

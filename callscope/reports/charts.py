@@ -147,9 +147,9 @@ def line_chart(series: Sequence[SeriesData], *, title: str, x_ticks: Sequence[tu
                 continue
             path.append(f"{'L' if pen_down else 'M'}{px(x)},{py(y)}")
             pen_down = True
-            title = data.titles[i] if data.titles else f"{data.name}: {y_format(y)}"
+            tip = data.titles[i] if data.titles else f"{data.name}: {y_format(y)}"
             point_colour = data.point_colours[i] if data.point_colours else colour
-            points.append(Point(px(x), py(y), title, point_colour))
+            points.append(Point(px(x), py(y), tip, point_colour))
         lines.append(Line(data.name, colour, " ".join(path), points))
     if x_ticks is None:
         x_ticks = [(v, x_format(v)) for v in nice_ticks(x_low, x_high, 6) if x_low <= v <= x_high]

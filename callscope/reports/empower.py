@@ -11,7 +11,7 @@ import duckdb
 
 from callscope.config import Settings
 from callscope.reports import charts
-from callscope.reports.render import clock, num, pct
+from callscope.reports.render import clock, conversation_word, num, pct
 from callscope.reports.selection import rows
 from callscope.store.views import contact
 
@@ -55,7 +55,6 @@ TEXT_METRICS = (       # chats and e-mails: no talk time, but replies and waits 
            "share of the contacts of known customers not followed by a repeat within corpus.repeat_days"),
     _RECOVERY,
 )
-CHANNEL_WORDS = {"voice": "calls", "chat": "chats", "email": "e-mails"}
 
 
 def channel_metrics(channel: str) -> tuple[Metric, ...]:
@@ -148,7 +147,7 @@ def distributions(team_rows: list[dict]) -> list[dict]:
 def by_channel(team_rows: list[dict]) -> list[dict]:
     """The teams of each channel, with the channel's metrics, its word for a contact and its dot plots."""
     channels = list(dict.fromkeys(team["channel"] for team in team_rows))
-    return [{"channel": channel, "word": CHANNEL_WORDS.get(channel, "contacts"), "metrics": channel_metrics(channel),
+    return [{"channel": channel, "word": conversation_word(channel).lower() + "s", "metrics": channel_metrics(channel),
              "teams": [t for t in team_rows if t["channel"] == channel],
              "distributions": distributions([t for t in team_rows if t["channel"] == channel])}
             for channel in channels]

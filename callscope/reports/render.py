@@ -64,6 +64,14 @@ def clock(seconds: float | None) -> str:
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
+CONVERSATION_WORDS = {"voice": "Call", "chat": "Chat", "email": "E-mail", "survey": "Survey response"}
+
+
+def conversation_word(channel: str | None) -> str:
+    """What a conversation of a channel is called on a page: Call, Chat, E-mail, Survey response."""
+    return CONVERSATION_WORDS.get(channel or "voice", "Conversation")
+
+
 def label(identifier: str | None) -> str:
     """parcel_late -> Parcel late."""
     if not identifier:
@@ -76,7 +84,8 @@ def label(identifier: str | None) -> str:
 def environment() -> Environment:
     env = Environment(loader=PackageLoader("callscope.reports", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(num=num, pct=pct, signed_pct=signed_pct, signed=signed, clock=clock, label=label)
+    env.filters.update(num=num, pct=pct, signed_pct=signed_pct, signed=signed, clock=clock, label=label,
+                       conversation_word=conversation_word)
     env.globals.update(call_href=call_href, journey_href=journey_href)
     script = env.loader.get_source(env, SCRIPT_TEMPLATE)[0]
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
