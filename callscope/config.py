@@ -369,6 +369,7 @@ class ChannelSettings(_Strict):
     survey_columns: dict[SurveyColumn, list[str]] = _packaged("channels", "survey_columns")
     survey_mapping: dict[str, SurveyColumn] = {}
     survey_scale: Literal["auto", "csat", "nps"] = "auto"
+    day_first: bool = False     # slash dates of a CSV column that read both ways (03/04/2026): 3 April when true
 
     @field_validator("chat_mapping", "survey_mapping", "chat_columns", "survey_columns", "senders")
     @classmethod

@@ -125,3 +125,44 @@ def test_role_from_another_sender_column_when_the_sender_is_a_name(tmp_path: Pat
     assert [(m.role, m.author) for m in thread.messages] == [("customer", "Anna Smith"), ("agent", "Tom"),
                                                             ("bot", "Chatty")]
     assert thread.agent == "Tom"
+
+
+def test_day_first_dates_are_read_when_a_day_above_12_shows_the_order(tmp_path: Path):
+    path = write_csv(tmp_path / "chats.csv", ["conversation_id", "timestamp", "sender", "message"], [
+        ["a", "03/12/2026 14:05", "customer", "hello"],          # ambiguous alone: 3 December, as 25/12 shows
+        ["a", "03/12/2026 14:07:30", "agent", "hi"],
+        ["b", "25/12/2026 09:00", "customer", "merry"],
+    ])
+    reading = read_text_input(path, SETTINGS)
+    assert reading.problems == []
+    a, b = reading.threads
+    assert a.started_at == datetime(2026, 12, 3, 14, 5) and [m.start for m in a.messages] == [0.0, 150.0]
+    assert b.started_at == datetime(2026, 12, 25, 9)
+
+
+def test_an_ambiguous_date_column_follows_channels_day_first(tmp_path: Path):
+    path = write_csv(tmp_path / "chats.csv", ["conversation_id", "timestamp", "sender", "message"], [
+        ["a", "03/04/2026 10:00", "customer", "hello"], ["a", "03/04/2026 10:01", "agent", "hi"]])
+    assert read_text_input(path, SETTINGS).threads[0].started_at == datetime(2026, 3, 4, 10)
+    day_first = ChannelSettings(day_first=True)
+    assert read_text_input(path, day_first).threads[0].started_at == datetime(2026, 4, 3, 10)
+    config = tmp_path / "my.yaml"
+    config.write_text("channels:\n  day_first: true\n")
+    assert load_settings(config).channels.day_first is True
+
+
+def test_a_month_first_column_and_unreadable_dates_are_reported_by_line(tmp_path: Path):
+    path = write_csv(tmp_path / "chats.csv", ["conversation_id", "timestamp", "sender", "message"], [
+        ["a", "12/25/2026 10:00", "customer", "month first: 25 is a day"],
+        ["a", "12/03/2026 10:05", "agent", "so this is 3 December"],
+        ["a", "12/31/2026 10:00", "customer", "month first again"],
+        ["b", "13/13/2026 10:00", "customer", "no month 13"],
+        ["b", "31.12.2026 10:00", "customer", "day-first, but the column is month-first"],
+    ])
+    reading = read_text_input(path, ChannelSettings(day_first=True))
+    assert [str(p) for p in reading.problems] == [
+        f"{path}: line 5: timestamp '13/13/2026 10:00' is not a date and time",
+        f"{path}: line 6: timestamp '31.12.2026 10:00' is not a date and time"]      # 2 month-first dates to 1
+    [a] = reading.threads
+    assert [m.sent_at for m in a.messages] == [datetime(2026, 12, 3, 10, 5), datetime(2026, 12, 25, 10),
+                                               datetime(2026, 12, 31, 10)]

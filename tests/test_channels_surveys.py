@@ -52,3 +52,14 @@ def test_nps_column_and_both_scales(tmp_path: Path):
     first, second = read_text_input(path, SETTINGS).threads
     assert (first.survey.nps, first.survey.csat, second.survey.nps, second.survey.csat) == (10, 5, 3, None)
     assert second.messages[0].text == "Slow"
+
+
+def test_survey_dates_may_be_day_first(tmp_path: Path):
+    path = tmp_path / "nps.csv"
+    path.write_text("response_id,nps,comment,date\n"
+                    "r1,9,great,02/03/2026\n"
+                    "r2,3,slow,28/02/2026 17:45\n"
+                    "r3,7,ok,the second of March\n", encoding="utf-8")
+    reading = read_text_input(path, SETTINGS)
+    assert [str(p) for p in reading.problems] == [f"{path}: line 4: date 'the second of March' is not a date"]
+    assert [t.started_at for t in reading.threads] == [datetime(2026, 3, 2), datetime(2026, 2, 28, 17, 45)]

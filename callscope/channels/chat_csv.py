@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from callscope.channels.source import columns_of, csv_records, in_time_order, instant, load_text, parse_time, role_of
+from callscope.channels.source import (columns_of, csv_records, day_first_of, in_time_order, instant, load_text,
+                                      parse_time, role_of)
 from callscope.channels.thread import Message, Problem, Reading, Thread
 from callscope.config import ChannelSettings
 
@@ -43,8 +44,9 @@ def read_chat_csv(path: Path, settings: ChannelSettings) -> Reading:
     if isinstance(text, Problem):
         return Reading(problems=[text])
     reading, conversations = Reading(), {}
-    columns, senders = None, []
-    for record in csv_records(path, text):
+    columns, senders, day_first = None, [], settings.day_first
+    records = list(csv_records(path, text))
+    for record in records:
         if isinstance(record, Problem):
             reading.problems.append(record)
         elif columns is None:
@@ -55,8 +57,11 @@ def read_chat_csv(path: Path, settings: ChannelSettings) -> Reading:
                 reading.problems.append(Problem(path, f"no {' or '.join(missing)} column in the header "
                                                       f"(see channels.chat_columns in docs/inputs.md)", record[0]))
                 return reading
+            if "timestamp" in columns:
+                day_first = day_first_of((row[1][columns["timestamp"]] for row in records if not
+                                          isinstance(row, Problem) and row[0] > record[0]), settings.day_first)
         else:
-            problem = _add_row(path, *record, columns, senders, conversations, settings)
+            problem = _add_row(path, *record, columns, senders, conversations, settings, day_first)
             if problem:
                 reading.problems.append(problem)
     reading.threads = sorted((_thread(path, key, chat, settings) for key, chat in conversations.items()),
@@ -73,7 +78,7 @@ def _sender_columns(header: list[str], columns: dict[str, int], settings: Channe
 
 
 def _add_row(path: Path, line: int, fields: list[str], columns: dict[str, int], senders: list[int],
-             conversations: dict[str, _Conversation], settings: ChannelSettings) -> Problem | None:
+             conversations: dict[str, _Conversation], settings: ChannelSettings, day_first: bool) -> Problem | None:
     value = {name: fields[index] for name, index in columns.items()}
     key = value["conversation_id"]
     if not key:
@@ -81,7 +86,7 @@ def _add_row(path: Path, line: int, fields: list[str], columns: dict[str, int], 
     sent_at = None
     if value.get("timestamp"):
         try:
-            sent_at = parse_time(value["timestamp"])
+            sent_at = parse_time(value["timestamp"], day_first)
         except ValueError:
             return Problem(path, f"timestamp {value['timestamp']!r} is not a date and time", line)
     chat = conversations.setdefault(key, _Conversation(line))

@@ -8,7 +8,7 @@ import re
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from callscope.channels.thread import Message, Problem, Sender
 from callscope.config import ChannelSettings
@@ -17,6 +17,7 @@ from callscope.files import decode_text
 EPOCH_MILLIS = 1e11      # a number above this is an epoch time in milliseconds (1e11 s is the year 5138)
 EPOCH_SECONDS = 1e8      # a number above this (1973) is an epoch time; below, an offset in seconds
 _NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+_SLASH_DATE = re.compile(r"(\d{1,2})([/.])(\d{1,2})\2(\d{4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")  # 03/12/2026 14:05
 
 
 def load_text(path: Path) -> str | Problem:
@@ -29,9 +30,14 @@ def load_text(path: Path) -> str | Problem:
         return Problem(path, str(exc))
 
 
-def parse_time(value: object) -> datetime:
+def parse_time(value: object, day_first: bool | None = None) -> datetime:
     """A wall-clock time: ISO 8601 ("2026-03-01T10:00:00Z", "2026-03-01 10:00:00", a date) or epoch
-    seconds (milliseconds above 1e11). Raises ValueError."""
+    seconds (milliseconds above 1e11); with `day_first` given, also a slash (or dot) date with an optional
+    time, "03/12/2026 14:05", read day-first or month-first as it says. Raises ValueError."""
+    if day_first is not None and isinstance(value, str) and (slash := _SLASH_DATE.fullmatch(value.strip())):
+        first, _, second, year, hour, minute, second_of_minute = slash.groups()
+        day, month = (first, second) if day_first else (second, first)
+        return datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second_of_minute or 0))
     if isinstance(value, bool):
         raise ValueError("not a time")
     if isinstance(value, (int, float)) or (isinstance(value, str) and _NUMBER.fullmatch(value.strip())):
@@ -42,6 +48,19 @@ def parse_time(value: object) -> datetime:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("not a time")
     return datetime.fromisoformat(value.strip())
+
+
+def day_first_of(values: Iterable[str], setting: bool) -> bool:
+    """Whether a column's slash dates are day-first: the order that reads more of the dates only one order
+    reads (25/12/2026 only day-first, 12/25/2026 only month-first), or `setting` (channels.day_first)
+    when none or as many read each way."""
+    day_first, month_first = 0, 0
+    for value in values:
+        if slash := _SLASH_DATE.fullmatch(value.strip()):
+            first, second = int(slash.group(1)), int(slash.group(3))
+            day_first += first > 12 >= second
+            month_first += second > 12 >= first
+    return setting if day_first == month_first else day_first > month_first
 
 
 def instant(moment: datetime) -> datetime:

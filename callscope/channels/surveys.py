@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from callscope.channels.source import columns_of, csv_records, load_text, parse_time
+from callscope.channels.source import columns_of, csv_records, day_first_of, load_text, parse_time
 from callscope.channels.thread import Message, Problem, Reading, SurveyAnswer, Thread
 from callscope.config import ChannelSettings
 
@@ -48,9 +48,10 @@ def read_surveys(path: Path, settings: ChannelSettings) -> Reading:
         else:
             rows.append((record[0], {name: record[1][index] for name, index in columns.items()}))
     scale = _scale(rows, settings)
+    day_first = day_first_of((row.get("date") or "" for _, row in rows), settings.day_first)
     keys = set()
     for line, row in rows:
-        thread = _response(path, line, row, scale, headers)
+        thread = _response(path, line, row, scale, headers, day_first)
         if isinstance(thread, Thread) and thread.key in keys:
             thread = Problem(path, f"response id {thread.key!r} given twice", line)
         if isinstance(thread, Problem):
@@ -74,7 +75,8 @@ def _scale(rows: list[tuple[int, dict]], settings: ChannelSettings) -> str:
     return "csat"
 
 
-def _response(path: Path, line: int, row: dict[str, str], scale: str, headers: dict[str, str]) -> Thread | Problem:
+def _response(path: Path, line: int, row: dict[str, str], scale: str, headers: dict[str, str],
+              day_first: bool) -> Thread | Problem:
     scores = {"csat": None, "nps": None}
     for column, kind in (("csat", "csat"), ("nps", "nps"), ("score", scale)):
         if row.get(column):
@@ -87,7 +89,7 @@ def _response(path: Path, line: int, row: dict[str, str], scale: str, headers: d
                 return Problem(path, f"{headers[column]} {row[column]!r} is outside {kind} {low:g}..{high:g}", line)
             scores[kind] = value
     try:
-        answered = parse_time(row["date"]) if row.get("date") else None
+        answered = parse_time(row["date"], day_first) if row.get("date") else None
     except ValueError:
         return Problem(path, f"{headers['date']} {row['date']!r} is not a date", line)
     if not (row.get("comment") or any(value is not None for value in scores.values())):
