@@ -5,6 +5,9 @@ providers (a source other than the redactor's gazetteer, the US Census 1990 list
 contact-centre sentences (templates below), each also in an ASR-like lower-case form without
 punctuation; a value counts as caught when every character of it lies in a redacted span. The
 sentences are generated (synthetic); the values come from faker's lists of real names and streets.
+"typed" templates are chat and e-mail lines (sign-offs on their own line, "Name: ..."); every other name
+planted in them is one the gazetteer does not hold (faker's pl_PL, fi_FI, tr_TR, hu_HU, cs_CZ names), so
+only a cue can find it.
 
 False positives: real third-party sentences (CLINC150 queries, TweetEval and GoEmotions texts,
 SpokenWOZ call transcripts from ../shared/data) and the project's own call sentences (training/,
@@ -23,12 +26,14 @@ import json
 import random
 import re
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
 
 from faker import Faker
 
 from callscope.pii.addresses import find_addresses
 from callscope.pii.names import find_names
+from callscope.pii.words import first_names, surnames
 from callscope.redact import find_pii, redact_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,6 +86,20 @@ TEMPLATES = {
         "C'est à {postcode} {city}.",
     ],
     ("en", "zip"): ["It's {addr}, {city}, {state} {postcode}.", "The zip code is {postcode}."],
+    # last, so that the values planted in the templates above stay those of the figures in docs/benchmarks.md
+    ("en", "typed"): [      # chats and e-mails: what customers and agents type, sign-offs on their own line
+        "Hi, I am {name} and my order still hasn't arrived.", "I'm {name}, I ordered a kettle last week.",
+        "hi, this is {name} again about the refund", "{name} here, I emailed you yesterday.",
+        "Thanks, {first}", "Thanks\n{name}", "Thanks for your help,\n{first}", "Kind regards,\n{name}",
+        "Best,\n{first}", "Regards, {name}", "Name: {name}", "Account holder: {name}",
+        "Hi {first}, thanks for waiting.", "Dear Mr {last},", "Dear {first},\nSorry about the delay.",
+        "Please cancel the order for {name}.", "It's in my wife's name, {name}.",
+        "Sorry {first}, I can see the delay now.",
+    ],
+    ("fr", "typed"): [
+        "Bonjour, je suis {name}, ma commande n'est pas arrivée.", "Cordialement,\n{name}", "Nom : {name}",
+        "Merci, {first}", "Bonjour {first}, merci de votre patience.", "Bien à vous,\n{first}",
+    ],
 }
 SPOKEN = "zero one two three four five six seven eight nine".split()
 
@@ -99,6 +118,26 @@ def asr_form(text: str) -> str:
     return " ".join(re.sub(r"[^\w'’\s-]", " ", text).lower().replace(" - ", " ").split())
 
 
+UNLISTED_LOCALES = ("pl_PL", "fi_FI", "tr_TR", "hu_HU", "cs_CZ")
+
+
+@cache
+def unlisted_fakers() -> list[Faker]:
+    fakes = [Faker(locale) for locale in UNLISTED_LOCALES]
+    for i, fake in enumerate(fakes):
+        fake.seed_instance(100 + i)
+    return fakes
+
+
+def unlisted_name(rng: random.Random) -> tuple[str, str]:
+    """A first name and surname that are in neither gazetteer list ("Zbigniew Wierzbicki")."""
+    while True:
+        fake = rng.choice(unlisted_fakers())
+        first, last = fake.first_name(), fake.last_name()
+        if first.lower() not in first_names() and last.lower() not in surnames() | first_names():
+            return first, last
+
+
 def planted(per_template: int, seed: int = 5) -> list[tuple[str, str, str, str, bool]]:
     """(language, kind, sentence, value, answers a name request) for every template and value."""
     rng = random.Random(seed)
@@ -114,12 +153,15 @@ def planted(per_template: int, seed: int = 5) -> list[tuple[str, str, str, str, 
                 if kind == "postcode" and lang == "en":
                     fake = fakers["en"][1]
                 first, last = fake.first_name(), fake.last_name()
+                if kind == "typed" and k % 2:       # every other typed value: a name outside the gazetteer
+                    first, last = unlisted_name(rng)
                 values = dict(first=first, last=last, name=f"{first} {last}", spelled=spelled(last, rng),
                               addr=fake.street_address().replace("\n", ", "), city=fake.city(),
                               postcode=fake.postcode(), state=getattr(fake, "state_abbr", lambda: "")())
                 values["spoken_postcode"] = spoken_postcode(values["postcode"])
                 sentence = template.format(**values)
                 targets = {"name": ["name", "first", "last", "spelled"], "answer": ["name", "first", "last", "spelled"],
+                           "typed": ["name", "first", "last"],
                            "address": ["addr"], "postcode": ["postcode", "spoken_postcode"], "zip": ["postcode"]}[kind]
                 shown = [values[t] for t in targets if "{" + t + "}" in template]
                 group = {"answer": "name", "zip": "postcode"}.get(kind, kind)

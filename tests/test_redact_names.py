@@ -103,6 +103,33 @@ def test_ordinary_sentences_stay(text):
     assert redact_text(text) == text
 
 
+@pytest.mark.parametrize("text, expected", [
+    # typed in chats and e-mails (names outside the gazetteer: only the cue finds them)
+    ("Thanks,\nZbigniew Ofori", "Thanks,\n[NAME]"),
+    ("Kind regards,\nZbigniew\n07700 900123", "Kind regards,\n[NAME]\n[PHONE]"),
+    ("The parcel is late again.\nRegards, Fetullah Soylu", "The parcel is late again.\nRegards, [NAME]"),
+    ("got it\nthanks petr", "got it\nthanks [NAME]"),           # lower case: only when it ends the message
+    ("Cordialement,\nEdita Horváth", "Cordialement,\n[NAME]"),
+    ("My parcel is lost.\nThanks for your help,\nZbigniew", "My parcel is lost.\nThanks for your help,\n[NAME]"),
+    ("Name: Blanka Wawrzeńczyk\nOrder: 5512", "Name: [NAME]\nOrder: 5512"),
+    ("Account holder: József Németh", "Account holder: [NAME]"), ("Nom : Ignác Poláková", "Nom : [NAME]"),
+    ("Hi, I am Zbigniew Ofori and my order never came.", "Hi, I am [NAME] and my order never came."),
+    ("Sorry Štěpánka, I can see the delay now.", "Sorry [NAME], I can see the delay now."),
+])
+def test_names_typed_in_chats_and_emails(text, expected):
+    assert redact_text(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Thanks for the refund", "Thanks, that helps a lot", "thanks again", "cheers mate", "thanks bye",
+    "Thanks\nThe Northwind team", "Best wishes for the new year", "I am Very Happy", "It is Black Friday",
+    "Sorry I missed your call", "Name of the product: kettle", "Thanks so much,\nI will wait",
+    "Thanks for the refund, it arrived today.\nThe parcel too.",
+])
+def test_typed_closings_and_capitals_that_are_no_names_stay(text):
+    assert redact_text(text) == text
+
+
 @pytest.mark.xfail(strict=True, reason="a surname that is an everyday word is a name only when capitalised "
                                        "(lower-case 'long', 'day' would be taken in ordinary sentences)")
 @pytest.mark.parametrize("text", ["ok mr robin long i can see the account", "right so that's miss day is it"])

@@ -121,6 +121,18 @@ def test_threads_of_every_channel_become_conversations():
     assert again == by_id["s1"]
 
 
+def test_names_typed_in_a_chat_and_an_email_signature_are_redacted():
+    messages = (Message("customer", "Hi, I am Zbigniew Ofori and my parcel never came.", sent_at=at(0)),
+                Message("agent", "Sorry Zbigniew, let me check.", sent_at=at(60)),
+                Message("customer", "Thanks,\nZbigniew Ofori\nAccount holder: Zbigniew Ofori", sent_at=at(90)))
+    thread = Thread(path=Path("mail.mbox"), key="m1", channel="email", messages=messages, line=1)
+    conversation = no_models().process_many([TextUnit("m1", thread, "mbox")])[0]
+    assert "Zbigniew" not in conversation.model_dump_json() and "Ofori" not in conversation.model_dump_json()
+    assert [u.text for u in conversation.utterances] == [
+        "Hi, I am [NAME] and my parcel never came.", "Sorry [NAME], let me check.",
+        "Thanks,\n[NAME]\nAccount holder: [NAME]"]
+
+
 def test_redaction_of_messages_in_json_and_txt(tmp_path):
     conversation = no_models().process_many([TextUnit("c1", chat(), "chat_csv")])[0]
     names = write_outputs(conversation, tmp_path, Settings().output)

@@ -12,6 +12,10 @@ Rules (English and French, any case, punctuation optional):
   passes `answers_name_request`: its first words;
 - spelled-out names: three or more single letters ("S M I T H", "s-m-i-t-h", "S. M. I."), with the
   word they spell when it stands beside them, and "S for sugar, M for mother" spellings;
+- typed in chats and e-mails: a sign-off line ("Regards,", "Thanks for your help,", "Cordialement") and the
+  one to three words that end it or the next line (capitalised, or lower case when they end the text); a
+  form line "Name:", "Account holder:", "Nom :"; after "I'm", "this is", "sorry"... two capitalised words
+  that are no everyday ones ("I'm Neval Akçay");
 - without a cue: a capitalised common first name (less those that are ordinary words: "Will",
   "Grace") inside a sentence or before a capitalised name ("Daniel Sledger").
 A name runs over at most three words of one clause (particles aside: "Le Roux", "de la Cruz"); the
@@ -46,14 +50,22 @@ _STRONG_CUE = re.compile(_cue(
 _SELF_CUES = re.compile(r"(?:my|you['’]re|you are|je|mon|moi|vous)\b", re.I)  # speakers naming themselves
 _WEAK_CUE = re.compile(_cue(
     r"\b(?:i'm|i am|this is|it's|it is|that's|is this|is that|c'est|je suis|ici|hi|hello|hey|thanks|thank you"
-    r"|cheers|bye|goodbye|dear|ask|ask for|speak to|speak with|spoke to|spoke with|talk to|talked to|talked with"
+    r"|cheers|bye|goodbye|dear|sorry|ask|ask for|speak to|speak with|spoke to|spoke with|talk to|talked to|talked with"
     r"|bonjour|bonsoir|salut|merci|au revoir|de la part de|j'ai eu|j'ai parlé à|j'ai parlé avec)(?=\W|$)"), re.I)
 _SELF_WEAK = {"i'm", "i am", "this is", "it's", "it is", "c'est", "je suis", "ici"}
 _CALLING_BY_NAME = re.compile(  # weak cues after which a capitalised word is a name ("Merci Clémence")
-    r"hi|hello|hey|thanks|thank|cheers|bye|goodbye|dear|ask|speak|spoke|talk|bonjour|bonsoir|salut|merci|au|de"
+    r"hi|hello|hey|thanks|thank|cheers|bye|goodbye|dear|sorry|ask|speak|spoke|talk|bonjour|bonsoir|salut|merci|au|de"
     r"|j['’]ai", re.I)
 _AFTER_NAME = re.compile(_cue(r"\s*,?\s*(?:from|speaking|here|calling|de|du|à l'appareil)(?=\W|$)"), re.I)
 _SPEAKING = re.compile(_cue(r"\s*,?\s*(?:speaking|à l'appareil)(?=\W|$)"), re.I)
+_FIELD = re.compile(  # a form line typed in a chat or e-mail: "Name: Anna Kowalska", "Nom : Dupont"
+    r"^[ \t]*(?:(?:(?:full|first|last|family|customer|contact|account holder'?s?) )?(?:sur)?name|account ?holder"
+    r"|card ?holder|nom(?: complet| de famille)?|prénom|titulaire(?: du compte)?)[ \t]*:", re.I | re.M)
+_SIGN_OFF = re.compile(  # a closing at the start of a line, the name after it on that line or the next
+    r"^[ \t]*(?:(?:many_)?thank(?:s|_you)\b[^\n]{0,40}[,!](?=[ \t]*\n)"      # "Thanks for your help,\nAnna"
+    r"|(?:kind_|best_|warm_|many_thanks_and_)?regards|best(?:_wishes)?|(?:many_)?thanks(?:_again)?|thank_you|cheers"
+    r"|sincerely|yours_(?:sincerely|faithfully)|(?:bien_|très_)?cordialement|bien_à_vous|salutations(?:_distinguées)?)"
+    r"[ \t]*[,.!]?[ \t]*\n?[ \t]*".replace("_", r"[ \t]+"), re.I | re.M)
 _TITLE = re.compile(r"\b(?:mr|mrs|ms|mx|mister|missus|madame|monsieur|mademoiselle|mme|mlle)\b\.?", re.I)
 _STRICT_TITLE = re.compile(r"\b(?:miss|doctor|dr)\b(?:(?<=[dD][rR])\.)?", re.I)  # "did I miss it", "dr pepper"
 _NAME_REQUEST = re.compile(_cue(
@@ -118,6 +130,11 @@ def find_names(text: str, keep_own_first_name: bool = False, answers_name_reques
             runs.append((i, end))
             if keep_own_first_name and " ".join(cue.group().lower().replace("’", "'").split()) in _SELF_WEAK:
                 kept.append(i)
+    for field in _FIELD.finditer(text):
+        add(after(field.end(), " "), loose=True)
+    for closing in _SIGN_OFF.finditer(text):
+        if (i := after(closing.end(), "")) < len(tokens) and (end := _sign_off_name_end(text, tokens, i)) > i:
+            runs.append((i, end))
     for title in _TITLE.finditer(text):
         i = after(title.end(), " ")
         if i < len(tokens) and _everyday_surname(tokens[i]):  # "Miss Long"
@@ -212,8 +229,8 @@ def _particle_name(text: str, tokens: list[_Token], i: int, loose: bool) -> int:
 def _weak_name_end(text: str, tokens: list[_Token], i: int, calling_by_name: bool) -> int:
     """End of the name after a weak cue ("I'm", "this is", "merci") at token i, or i if none: a known
     first name (an ordinary-word one only if capitalised), a capitalised word after a greeting or thanks
-    (`calling_by_name`), or up to three words that are no everyday ones followed by "from", "speaking",
-    "de", "à l'appareil"."""
+    (`calling_by_name`), two capitalised words that are no everyday ones ("I'm Neval Akçay"), or up to three
+    words that are no everyday ones followed by "from", "speaking", "de", "à l'appareil"."""
     if i >= len(tokens):
         return i
     token = tokens[i]
@@ -222,12 +239,25 @@ def _weak_name_end(text: str, tokens: list[_Token], i: int, calling_by_name: boo
             and (token.low not in WORDLIKE_FIRST_NAMES or capitalised)
             or calling_by_name and _is_name(token, loose=False) and capitalised):
         return _name_end(text, tokens, i, loose=True)
+    if (capitalised and i + 1 < len(tokens) and tokens[i + 1].text[0].isupper() and _joined(text, token, tokens[i + 1])
+            and _is_name(token, loose=False) and _is_name(tokens[i + 1], loose=False)):
+        return _name_end(text, tokens, i, loose=False)      # two capitalised words: "I'm Neval Akçay"
     longest = _name_end(text, tokens, i, loose=True, loose_rest=True)
     unknown = not (capitalised or token.low in first_names())  # only before "speaking", "à l'appareil"
     if unknown and token.low.endswith(("ly", "ing", "ed")):  # "I'm hardly speaking"
         return i
     return next((end for end in range(longest, i, -1)
                  if (_SPEAKING if unknown else _AFTER_NAME).match(text, tokens[end - 1].end)), i)
+
+
+def _sign_off_name_end(text: str, tokens: list[_Token], i: int) -> int:
+    """End of the name a sign-off line ends with ("Regards,\nAnna Kowalska"), or i: one to three words
+    that are no everyday ones and close their line, capitalised unless they end the text ("thanks petr")."""
+    end = _name_end(text, tokens, i, loose=True, loose_rest=True)
+    rest = text[tokens[end - 1].end:].split("\n", 1) if end > i else [""]
+    if end == i or rest[0].strip(" \t.,!"):
+        return i
+    return end if tokens[i].text[0].isupper() or (len(rest) == 1 and not rest[0].strip()) else i
 
 
 def _cueless_name(text: str, tokens: list[_Token], i: int) -> bool:
