@@ -26,7 +26,7 @@ run: install
 	$(BIN)/callscope run sample_audio sample_text --config sample_text/northwind.yaml --out $(OUT)
 
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 test-fast: install
 	$(BIN)/pytest -q -m "not slow"

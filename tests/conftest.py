@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
+from filelock import FileLock
 
 from callscope.batch import BatchRunner
 from callscope.config import Settings
@@ -55,11 +58,19 @@ def processor(settings) -> CallProcessor:
 
 @pytest.fixture(scope="session")
 def sample_run(tmp_path_factory, settings) -> Path:
-    """Every sample call through the default pipeline (what `make run` does, with the session's loaded
-    models), once for the session; tests read the calls' outputs from this folder."""
-    out = tmp_path_factory.mktemp("sample_run")
-    summary = BatchRunner(settings, out).run([SAMPLES])
-    assert summary.exit_code == 0 and summary.processed == len(sample_calls())
+    """Every sample call through the default pipeline (what `make run` does), once for the whole test
+    run: under pytest-xdist (`make test`) the first worker that needs it writes it and the others wait
+    for it. Tests only read this folder."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent                  # the workers' common base folder
+    out, done = shared / "sample_run", shared / "sample_run.done"
+    with FileLock(shared / "sample_run.lock"):
+        if not done.exists():
+            shutil.rmtree(out, ignore_errors=True)
+            summary = BatchRunner(settings, out).run([SAMPLES])
+            assert summary.exit_code == 0 and summary.processed == len(sample_calls())
+            done.touch()
     return out
 
 
