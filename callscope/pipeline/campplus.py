@@ -24,6 +24,8 @@ import torch.nn.functional as F
 from pyannote.audio import Model
 from torchaudio.compliance import kaldi
 
+from callscope.pipeline import heap
+
 SAMPLE_RATE = 16000
 DIMENSION = 192
 MIN_FRAMES = 50  # shorter selections are tiled to 0.5 s so the convolutions see context
@@ -85,6 +87,7 @@ class CAMPPlusEmbedding(Model):
             for done in pool.map(self._embed_chunk, chunks):
                 for i, embedding in done:
                     embeddings[i] = embedding
+        heap.trim()  # else the freed buffers of every batch stay resident: heap.py
         return embeddings
 
     def embed_spans(self, waveform: torch.Tensor, spans: list[tuple[float, float]]) -> torch.Tensor:
