@@ -24,9 +24,13 @@ import torch.nn.functional as F
 from pyannote.audio import Model
 from torchaudio.compliance import kaldi
 
+from callscope.pipeline import heap
+
 SAMPLE_RATE = 16000
 DIMENSION = 192
 MIN_FRAMES = 50  # shorter selections are tiled to 0.5 s so the convolutions see context
+FRAME_SHIFT, FRAME_LENGTH = 160, 400  # samples: Kaldi's 10 ms shift and 25 ms window at 16 kHz
+PIECE_FRAMES = 30000  # fbank of a long waveform 5 minutes at a time: its STFT takes 38 MB a minute
 
 
 def load_campplus_network(source: Path, weights: Path) -> torch.nn.Module:
@@ -61,6 +65,17 @@ class CAMPPlusEmbedding(Model):
         """(num_samples,) waveform -> (num_frames, 80) log-mel fbank, Kaldi style."""
         return kaldi.fbank(waveform[None], num_mel_bins=80, sample_frequency=SAMPLE_RATE, dither=0.0)
 
+    def long_fbank(self, waveform: torch.Tensor, piece_frames: int = PIECE_FRAMES) -> torch.Tensor:
+        """`fbank` of a waveform of any length, computed `piece_frames` frames at a time: the same
+        frames (each frame is computed from its own 400 samples), without the STFT of all of them."""
+        frames = 1 + (len(waveform) - FRAME_LENGTH) // FRAME_SHIFT
+        if frames <= piece_frames:
+            return self.fbank(waveform)
+        return torch.cat([
+            self.fbank(waveform[first * FRAME_SHIFT:
+                                (min(first + piece_frames, frames) - 1) * FRAME_SHIFT + FRAME_LENGTH])
+            for first in range(0, frames, piece_frames)])
+
     def embed_frames(self, features: torch.Tensor) -> torch.Tensor:
         """(num_frames, 80) fbank of one speaker -> (192,) embedding."""
         if len(features) < MIN_FRAMES:
@@ -85,13 +100,14 @@ class CAMPPlusEmbedding(Model):
             for done in pool.map(self._embed_chunk, chunks):
                 for i, embedding in done:
                     embeddings[i] = embedding
+        heap.trim()  # else the freed buffers of every batch stay resident: heap.py
         return embeddings
 
     def embed_spans(self, waveform: torch.Tensor, spans: list[tuple[float, float]]) -> torch.Tensor:
         """(num_samples,) 16 kHz waveform and (start, end) spans in seconds -> (num_spans, 192)
         embeddings, one per span; the fbank is computed once for the whole waveform."""
         with torch.inference_mode():
-            features = self.fbank(waveform)
+            features = self.long_fbank(waveform)
         pieces = [features[int(a * 100):max(int(a * 100) + 1, int(b * 100))] for a, b in spans]
 
         def embed(piece: torch.Tensor) -> torch.Tensor:
