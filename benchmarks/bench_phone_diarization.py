@@ -221,6 +221,11 @@ def role_accuracy(conversation, reference: Annotation) -> tuple[float, int]:
     return (right / total if total else 0.0), total
 
 
+def mean(values: list[float], digits: int = 2) -> float | None:
+    """The mean, rounded; None for no values (e.g. only held-out calls were run)."""
+    return round(float(np.mean(values)), digits) if values else None
+
+
 def der_of(reference: Annotation, hypothesis: Annotation) -> DerScore:
     _, overall = score({reference.uri: reference}, {reference.uri: hypothesis}, collar=COLLAR)
     return overall
@@ -345,11 +350,11 @@ def main() -> None:
     systems = [*variants] if args.skip_plain else ["plain", *variants]
     rows = [r for r in rows if not r["held_out"]]   # means: the calls the settings were chosen on
     dialogues = [r for r in rows if r["source"] in DIALOGUE_SOURCES] or rows
-    summary = {f"{name}{kind}": round(float(np.mean([r[f"{name}_der{kind}"] for r in rows])), 2)
+    summary = {f"{name}{kind}": mean([r[f"{name}_der{kind}"] for r in rows])
                for kind in ("", "_spans") for name in systems}
-    real = {f"{name}{kind}": round(float(np.mean([r[f"{name}_der{kind}"] for r in dialogues])), 2)
+    real = {f"{name}{kind}": mean([r[f"{name}_der{kind}"] for r in dialogues])
             for kind in ("", "_spans") for name in systems}
-    roles = {name: round(float(np.mean([r[f"{name}_roles"] for r in dialogues])), 1) for name in variants}
+    roles = {name: mean([r[f"{name}_roles"] for r in dialogues], 1) for name in variants}
     print(f"mean DER (collar {COLLAR}): {summary}; {len(rows)} calls; on the {len(dialogues)} real dialogues: "
           f"{real}, mean share of words with the right role: {roles}")
     report = {"calls": rows, "held_out": held_out, "mean_der": summary, "mean_der_real": real, "mean_roles": roles}
