@@ -2,11 +2,13 @@
 
 Calls: the mono calls of the development set of real speech in phone conditions built by
 benchmarks/phone_devset.py (--devset, default ../phone_dev; never copied into the project) that can score
-diarisation: the 4 real two-party SpokenWOZ phone calls mixed to mono and the two-party calls assembled
-from real recorded speakers through a G.711 telephone line. Reference speech: each party's turns (a
-speaker's words less than 0.5 s apart joined; utterances as placed) where that party's own channel is
-active (docs/real_speech.md); DER is also given against the turns with their pauses (`_spans`), the
-reference used before 2026-12-03.
+diarisation: the 4 real two-party SpokenWOZ phone calls mixed to mono, the held-out SpokenWOZ call
+MUL1011 (no transcript; reported apart, left out of the means) and the two-party calls assembled from
+real recorded speakers through a G.711 telephone line. Reference speech: each party's turns (a speaker's
+words less than 0.5 s apart joined; utterances as placed) where that party's own channel is active
+(docs/real_speech.md); DER is also given against the turns with their pauses (`_spans`), the
+reference used before 2026-12-03. Each row also has the error parts against the reference speech
+(`*_miss_fa_conf`: missed, false alarm, confusion, seconds).
 
 Systems, all with the same weights (segmentation-3.0 + CAM++):
 - plain pyannote: `SpeakerDiarization` with pyannote's speaker-diarization-3.1 parameters (centroid
@@ -23,6 +25,9 @@ for callscope, the share of ASR words whose speaker's role is the reference spea
 pauses: the words' own labels) at the word's middle (words outside every reference turn take the nearest one), averaged over the real dialogues only
 (the assembled calls are read books: their words cannot say who is the agent).
 ASR transcripts are cached in --work (default: a temporary folder), so the callscope variants hear the same words.
+--stereo also scores the roles of the real calls' stereo files, callscope with each call's channel map
+(on stereo, roles come from `roles.channels`); --diarisation KEY=VALUE changes callscope's diarisation
+settings in every variant (e.g. embedding_max_seconds=3), plain pyannote keeps its own.
 
     python benchmarks/bench_phone_diarization.py [--devset /work/phone_dev] [--json out.json]
 """
@@ -51,7 +56,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 from bench_diarization import overrides  # noqa: E402
 
 from callscope.config import load_settings  # noqa: E402
-from callscope.evaluation.der import load_rttm, score  # noqa: E402
+from callscope.evaluation.der import DerScore, load_rttm, score  # noqa: E402
 from callscope.pipeline.audio import load_audio  # noqa: E402
 from callscope.pipeline.diarise import DiarisationSettings, Diariser  # noqa: E402
 from callscope.pipeline.ingest import InputFile  # noqa: E402
@@ -75,6 +80,7 @@ class Call:
     reference: Annotation
     spans: Annotation
     source: str
+    held_out: bool = False
 
 
 def devset_calls(folder: Path) -> list[Call]:
@@ -90,8 +96,38 @@ def devset_calls(folder: Path) -> list[Call]:
             renamed = load_rttm(folder / rttm)[item["call"]].rename_labels(item["speakers"])
             renamed.uri = item["id"]
             references.append(renamed)
-        calls.append(Call(item["id"], folder / item["path"], *references, item["source"]))
+        calls.append(Call(item["id"], folder / item["path"], *references, item["source"], item.get("held_out", False)))
     return calls
+
+
+def stereo_dialogues(folder: Path) -> list[tuple[Call, dict[int, str]]]:
+    """The real two-party calls' stereo items, each with its channel map (channel -> role) and its
+    reference speech and word turns (labels are roles), as for the mono calls."""
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    mono = {call.uri.removesuffix("_mono"): call for call in devset_calls(folder)}
+    found = []
+    for item in manifest["items"]:
+        if item["layout"] == "stereo" and item["source"] in DIALOGUE_SOURCES and item["call"] in mono:
+            twin = mono[item["call"]]
+            call = Call(item["id"], folder / item["path"], twin.reference, twin.spans, item["source"], twin.held_out)
+            found.append((call, {i: item["speakers"][label] for i, label in enumerate(item["channels"])}))
+    return found
+
+
+def stereo_roles(transcriber, diariser: Diariser, folder: Path, only: list[str] | None) -> list[dict]:
+    """Share of the words of each real stereo call whose speaker has the reference role, callscope with
+    the call's channel map (roles on stereo come from `roles.channels`, not from the words)."""
+    rows = []
+    for call, channels in stereo_dialogues(folder):
+        if only and call.uri not in only:
+            continue
+        processor = callscope_processor(transcriber, diariser, {})
+        processor.settings.roles.channels = channels
+        conversation = processor.process(InputFile(call.audio, call.uri), sha256="")
+        accuracy, words = role_accuracy(conversation, call.spans)
+        rows.append({"call": call.uri, "held_out": call.held_out, "roles": round(100 * accuracy, 1), "words": words})
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
 
 
 def one_party_recordings(folder: Path, work: Path) -> list[tuple[str, Path]]:
@@ -185,9 +221,22 @@ def role_accuracy(conversation, reference: Annotation) -> tuple[float, int]:
     return (right / total if total else 0.0), total
 
 
-def der_of(reference: Annotation, hypothesis: Annotation) -> float:
+def mean(values: list[float], digits: int = 2) -> float | None:
+    """The mean, rounded; None for no values (e.g. only held-out calls were run)."""
+    return round(float(np.mean(values)), digits) if values else None
+
+
+def der_of(reference: Annotation, hypothesis: Annotation) -> DerScore:
     _, overall = score({reference.uri: reference}, {reference.uri: hypothesis}, collar=COLLAR)
-    return overall.der
+    return overall
+
+
+def der_fields(name: str, reference: Annotation, spans: Annotation, hypothesis: Annotation) -> dict:
+    """DER (%) against the reference speech and against the spans, and the reference's error parts
+    (missed, false alarm, confusion; seconds)."""
+    found = der_of(reference, hypothesis)
+    return {f"{name}_der": round(100 * found.der, 2), f"{name}_der_spans": round(100 * der_of(spans, hypothesis).der, 2),
+            f"{name}_miss_fa_conf": [round(found.missed, 1), round(found.false_alarm, 1), round(found.confusion, 1)]}
 
 
 def callscope_processor(transcriber: CachedTranscriber, diariser: Diariser, diarisation: dict,
@@ -238,6 +287,13 @@ def main() -> None:
     parser.add_argument("--one-party", action="store_true",
                         help="also run callscope on each channel of the real stereo calls alone (one party each)")
     parser.add_argument("--skip-oracle", action="store_true", help="do not run callscope with num_speakers=2")
+    parser.add_argument("--skip-before", action="store_true", help="do not run callscope before")
+    parser.add_argument("--skip-plain", action="store_true", help="do not run plain pyannote")
+    parser.add_argument("--diarisation", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="DiarisationSettings of callscope (every variant, e.g. embedding_max_seconds=3); "
+                             "plain pyannote keeps its own")
+    parser.add_argument("--stereo", action="store_true",
+                        help="also score the roles of the real stereo calls (channel map from the manifest)")
     parser.add_argument("--only", nargs="*", help="only these call ids")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
@@ -248,29 +304,32 @@ def main() -> None:
         sys.exit(f"{args.devset}/READY not found: build the set with benchmarks/phone_devset.py")
     calls = [c for c in devset_calls(args.devset) if not args.only or c.uri in args.only]
 
-    plain = Diariser(DiarisationSettings(**PLAIN_PYANNOTE))
-    shared = FrontEndCache(load_settings().diarisation)
+    plain = None if args.skip_plain else Diariser(DiarisationSettings(**PLAIN_PYANNOTE))
+    chosen = overrides(args.diarisation)
+    shared = FrontEndCache(DiarisationSettings(**{**load_settings().diarisation.model_dump(), **chosen}))
     transcriber = CachedTranscriber(Transcriber(load_settings().asr), work / "asr_cache.pkl")
-    variants = {"callscope": callscope_processor(transcriber, shared, {}),
-                "before": callscope_processor(transcriber, shared, overrides(args.before), config=args.config_before)}
+    variants = {"callscope": callscope_processor(transcriber, shared, chosen)}
+    if not args.skip_before:
+        variants["before"] = callscope_processor(transcriber, shared, {**chosen, **overrides(args.before)},
+                                                 config=args.config_before)
     if not args.skip_oracle:
         variants["oracle2"] = callscope_processor(transcriber, shared, {}, num_speakers=2)
     rows = []
     for call in calls:
         started = time.perf_counter()
         waveform = load_audio(call.audio, sha256="").tracks[0]
-        row = {"call": call.uri, "source": call.source, "seconds": round(len(waveform) / 16000, 1)}
-        output = plain.pipeline({"waveform": torch.from_numpy(waveform)[None],
-                                 "sample_rate": 16000, "uri": call.uri}).speaker_diarization
-        row["plain_der"] = round(100 * der_of(call.reference, output), 2)
-        row["plain_der_spans"] = round(100 * der_of(call.spans, output), 2)
-        row["plain_speakers"] = len(output.labels())
+        row = {"call": call.uri, "source": call.source, "held_out": call.held_out,
+               "seconds": round(len(waveform) / 16000, 1)}
+        if not args.skip_plain:
+            output = plain.pipeline({"waveform": torch.from_numpy(waveform)[None],
+                                     "sample_rate": 16000, "uri": call.uri}).speaker_diarization
+            row |= der_fields("plain", call.reference, call.spans, output)
+            row["plain_speakers"] = len(output.labels())
         for name, processor in variants.items():
             conversation = processor.process(InputFile(call.audio, call.uri), sha256="")
             accuracy, words = role_accuracy(conversation, call.spans)
             found = annotation(conversation.turns, call.uri)
-            row[f"{name}_der"] = round(100 * der_of(call.reference, found), 2)
-            row[f"{name}_der_spans"] = round(100 * der_of(call.spans, found), 2)
+            row |= der_fields(name, call.reference, call.spans, found)
             row[f"{name}_roles"] = round(100 * accuracy, 1)
             row[f"{name}_speakers"] = len(conversation.speakers)
             row["words"] = words
@@ -280,20 +339,27 @@ def main() -> None:
     print(f"\n| call | source | plain pyannote DER | callscope before DER / roles | callscope DER / roles "
           f"| num_speakers=2 DER / roles |\n|---|---|---|---|---|---|")
     for row in rows:
-        oracle = f"{row['oracle2_der']:.1f}% / {row['oracle2_roles']:.0f}%" if "oracle2_der" in row else "-"
-        print(f"| {row['call']} | {row['source']} | {row['plain_der']:.1f}% ({row['plain_speakers']} spk; "
-              f"spans {row['plain_der_spans']:.1f}%) | {row['before_der']:.1f}% / {row['before_roles']:.0f}% "
+        before, oracle = ("-" if f"{name}_der" not in row else f"{row[f'{name}_der']:.1f}% / {row[f'{name}_roles']:.0f}%"
+                          for name in ("before", "oracle2"))
+        plain_der = "-" if args.skip_plain else (f"{row['plain_der']:.1f}% ({row['plain_speakers']} spk; "
+                                                 f"spans {row['plain_der_spans']:.1f}%)")
+        print(f"| {row['call']} | {row['source']}{' (held out)' * row['held_out']} | {plain_der} | {before} "
               f"| {row['callscope_der']:.1f}% / {row['callscope_roles']:.0f}% (spans {row['callscope_der_spans']:.1f}%) "
               f"| {oracle} |")
+    held_out = [r for r in rows if r["held_out"]]
+    systems = [*variants] if args.skip_plain else ["plain", *variants]
+    rows = [r for r in rows if not r["held_out"]]   # means: the calls the settings were chosen on
     dialogues = [r for r in rows if r["source"] in DIALOGUE_SOURCES] or rows
-    summary = {f"{name}{kind}": round(float(np.mean([r[f"{name}_der{kind}"] for r in rows])), 2)
-               for kind in ("", "_spans") for name in ["plain", *variants]}
-    real = {f"{name}{kind}": round(float(np.mean([r[f"{name}_der{kind}"] for r in dialogues])), 2)
-            for kind in ("", "_spans") for name in ["plain", *variants]}
-    roles = {name: round(float(np.mean([r[f"{name}_roles"] for r in dialogues])), 1) for name in variants}
+    summary = {f"{name}{kind}": mean([r[f"{name}_der{kind}"] for r in rows])
+               for kind in ("", "_spans") for name in systems}
+    real = {f"{name}{kind}": mean([r[f"{name}_der{kind}"] for r in dialogues])
+            for kind in ("", "_spans") for name in systems}
+    roles = {name: mean([r[f"{name}_roles"] for r in dialogues], 1) for name in variants}
     print(f"mean DER (collar {COLLAR}): {summary}; {len(rows)} calls; on the {len(dialogues)} real dialogues: "
           f"{real}, mean share of words with the right role: {roles}")
-    report = {"calls": rows, "mean_der": summary, "mean_der_real": real, "mean_roles": roles}
+    report = {"calls": rows, "held_out": held_out, "mean_der": summary, "mean_der_real": real, "mean_roles": roles}
+    if args.stereo:
+        report["stereo_roles"] = stereo_roles(transcriber, shared, args.devset, args.only)
     if args.one_party:
         report["one_party"] = one_party_check(variants, one_party_recordings(args.devset, work))
     if args.json:

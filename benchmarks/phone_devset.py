@@ -5,7 +5,8 @@
 Two kinds of item, every one as stereo (one party per channel) and as mono:
 
 - `spokenwoz`: the 4 real two-party 8 kHz phone calls of `<data>/spokenwoz_dev` as they are (stereo,
-  customer ch0, agent ch1; MUL1423 has the agent's bleed on ch0) and mixed to mono.
+  customer ch0, agent ch1; MUL1423 has the agent's bleed on ch0) and mixed to mono; and MUL1011 (3 min,
+  Opus, no transcript): diarisation and roles only, held out (`HELD_OUT`: never used to choose a setting).
 - `assembled`: two-party calls put together from real recorded speakers (LibriSpeech, FLEURS, AMI,
   pyannote's sample, JFK), turn by turn with natural gaps (0.1-0.8 s), some overlap and back-channels
   cut from real audio, then passed through a telephone channel: 300-3400 Hz band-pass, 8 kHz, a gain
@@ -37,7 +38,8 @@ Manifest (`<out>/manifest.json`, format version 1; paths relative to `<out>`)::
                                             # transcript for it (do not score ASR there)
         "tasks": ["asr", "diarisation"],    # what the item can score; "diarisation" only when each
                                             # party is one real voice
-        "parts": ["librispeech 1089 (customer)", ...]  # the recordings it is made of
+        "parts": ["librispeech 1089 (customer)", ...], # the recordings it is made of
+        "held_out": true                    # (some real calls) never used to choose a setting
     }]}
 
 `<out>/READY` is written last, once every item and the manifest are on disk.
@@ -68,15 +70,19 @@ SEED = 15
 MANIFEST_VERSION = 1
 CUTTLEDOC = "sebastian-software+cuttledoc/repo"
 RESEMBLYZER = "resemble-ai+Resemblyzer/repo"
+HELD_OUT = {"MUL1011"}   # real calls never used to choose a setting: figures on them are held out
 
 
 @dataclass
 class Utterance:
-    """One real recording of one voice: samples at RATE, its transcript (None: unknown)."""
+    """One real recording of one voice: samples at RATE, its transcript (None: unknown); `voices`, when
+    the source's own speaker turns say the clip also holds the other party's voice: (own?, start, end)
+    seconds into the clip of each voice heard in it."""
 
     audio: np.ndarray
     text: str | None
     voice: str
+    voices: list[tuple[bool, float, float]] | None = None
 
 
 @dataclass
@@ -146,15 +152,20 @@ def jfk(data: Path) -> list[Utterance]:
 
 
 def pyannote_sample() -> list[list[Utterance]]:
-    """The two voices of pyannote's sample call, one utterance per STM line."""
+    """The two voices of pyannote's sample call, one utterance per STM line, with who speaks when inside
+    it by the sample's RTTM (speaker90 is Diane): 7 of the 13 lines also hold the other voice (2.1 s)."""
     spec = importlib.util.find_spec("pyannote.audio")
     folder = Path(spec.submodule_search_locations[0]) / "sample"
     audio = load(folder / "sample.wav")
+    names = {"speaker90": "Diane", "speaker91": "Sheila"}
+    turns = [(names[f[7]], float(f[3]), float(f[3]) + float(f[4]))
+             for f in map(str.split, (folder / "sample.rttm").read_text().splitlines())]
     voices: dict[str, list[Utterance]] = defaultdict(list)
     for line in (folder / "sample.stm").read_text().splitlines():
         _, _, who, start, end, text = line.split(" ", 5)
-        piece = audio[int(float(start) * RATE): int(float(end) * RATE)]
-        voices[who].append(Utterance(piece, text, f"pyannote_{who}"))
+        start, end = float(start), float(end)
+        heard = [(name == who, max(a, start) - start, min(b, end) - start) for name, a, b in turns if a < end and b > start]
+        voices[who].append(Utterance(audio[int(start * RATE): int(end * RATE)], text, f"pyannote_{who}", heard))
     return [voices["Diane"], voices["Sheila"]]
 
 
@@ -481,6 +492,41 @@ def build_spokenwoz(data: Path, out: Path) -> list[dict]:
     return items
 
 
+def build_untranscribed(data: Path, out: Path) -> list[dict]:
+    """The SpokenWOZ calls with no transcript here (MUL1011, an Opus file): diarisation only, reference
+    speech = each channel where it is active (no word turns to keep it inside), marked `held_out`."""
+    folder = data / "spokenwoz_dev"
+    items = []
+    for path in sorted((folder / "audio").iterdir()):
+        if (folder / "text" / f"{path.stem}.json").exists() or path.suffix not in (".opus", ".wav"):
+            continue
+        call = f"spokenwoz_{path.stem}"
+        audio = np.stack(decode_audio(str(path), sampling_rate=PHONE_RATE, split_stereo=True))
+        write_wav(out / "audio" / f"{call}_stereo.wav", audio)
+        write_wav(out / "audio" / f"{call}_mono.wav", audio.mean(axis=0))
+        whole = [(who, 0.0, audio.shape[1] / PHONE_RATE) for who in "AB"]
+        speech = spoken_turns(whole, {"A": audio[0], "B": audio[1]}, PHONE_RATE)
+        write_references(out, call, speech, speech)
+        items += items_for(call, "spokenwoz", "en", audio.shape[1] / PHONE_RATE, f"rttm/{call}.rttm", [None, None],
+                           None, ["diarisation"], [f"spokenwoz {path.stem} (real phone call, no transcript)"],
+                           {"bleed": None, "rttm_spans": f"rttm/{call}.spans.rttm",
+                            "held_out": path.stem in HELD_OUT})
+    return items
+
+
+def voice_turns(placed: list[Placed]) -> tuple[list[tuple[str, float, float]], list[tuple[str, float, float]]]:
+    """(each party's own turns, to be kept where its track is active; the other party's voice heard
+    inside a party's clips by the source's own annotation, kept as annotated: its track is silent there)."""
+    own, other = [], []
+    for p in placed:
+        if p.utterance.voices is None:
+            own.append(("AB"[p.party], p.start, p.end))
+            continue
+        for is_own, start, end in p.utterance.voices:
+            (own if is_own else other).append(("AB"[p.party if is_own else 1 - p.party], p.start + start, p.start + end))
+    return own, other
+
+
 def build_assembled(plan: CallPlan, out: Path, rng: np.random.Generator) -> list[dict]:
     placed = place_turns(plan, rng)
     stereo, mono, line = phone_channel(plan, placed, rng)
@@ -488,8 +534,9 @@ def build_assembled(plan: CallPlan, out: Path, rng: np.random.Generator) -> list
     write_wav(out / "audio" / f"{plan.call}_mono.wav", mono)
     labels = "AB"
     turns = [(labels[p.party], p.start, p.end) for p in placed]
+    own, other = voice_turns(placed)
     alone = {labels[party]: band_limit(track) for party, track in enumerate(party_tracks(placed))}
-    write_references(out, plan.call, turns, spoken_turns(turns, alone, PHONE_RATE))
+    write_references(out, plan.call, turns, spoken_turns(own, alone, PHONE_RATE) + other)
     texts = [joined([p.utterance.text for p in placed if p.party == party]) for party in (0, 1)]
     mono_text = joined([p.utterance.text for p in placed])
     tasks = ["asr"] + (["diarisation"] if plan.diarisation else [])
@@ -572,7 +619,8 @@ def main() -> None:
         (args.out / sub).mkdir(parents=True)
     rng = np.random.default_rng(SEED)
     skipped: list[str] = []
-    items = build_spokenwoz(args.data, args.out) if (args.data / "spokenwoz_dev").is_dir() else []
+    real = args.data / "spokenwoz_dev"
+    items = build_spokenwoz(args.data, args.out) + build_untranscribed(args.data, args.out) if real.is_dir() else []
     if not items:
         skipped.append("spokenwoz_dev")
     for plan in plans(args.data, args.mirrors, rng, skipped):
