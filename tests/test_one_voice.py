@@ -13,8 +13,11 @@ from callscope.config import RoleSettings, Settings, SpeakerSettings
 from callscope.conversation import Speaker, Word
 from callscope.errors import ConfigError
 from callscope.nlp.role_words import RoleByWords, load_role_examples, role_examples
-from callscope.pipeline.one_voice import (EVIDENCE, decode_parties, parties_of_voices, sentence_agent_probability,
-                                          sentences, split_one_voice, two_parties_allowed)
+from callscope.pipeline.align import build_utterances
+from callscope.pipeline.one_voice import (EVIDENCE, ROLES_BY_WORDS_EVIDENCE, decode_parties, parties_of_voices,
+                                          roles_from_sentences, sentence_agent_probability, sentences,
+                                          split_one_voice, two_parties_allowed)
+from callscope.pipeline.roles import assign_roles
 
 pytestmark = pytest.mark.slow     # loads text models (embedders, heads) or builds a large corpus
 
@@ -117,6 +120,29 @@ def test_two_voices_that_read_as_agent_and_customer_get_those_roles(agent_probab
     roles, confidence = parties
     assert roles == {"SPEAKER_01": "agent", "SPEAKER_00": "customer"}
     assert 0.5 < confidence["agent"] <= 1 and 0.5 < confidence["customer"] <= 1
+
+
+def test_two_voices_that_no_phrase_tells_apart_get_their_roles_from_their_sentences(agent_probability):
+    """No greeting, service or customer phrase of the role cues, and the customer speaks first (the
+    agent's opening was not heard): the cues leave both voices unknown, the sentences decide."""
+    lines = [("customer", "Hello, yes, hi, my train was cancelled this morning."),
+             ("agent", "Good afternoon, you're through to the bookings desk."),
+             ("customer", "It was the seven fifteen to Leeds."),
+             ("agent", "Right, I've found the reservation now."),
+             ("agent", "I've moved it to Friday at no extra cost."),
+             ("customer", "Oh brilliant, that's a relief."),
+             ("agent", "You'll get a confirmation by text shortly."),
+             ("customer", "Okay, thanks so much, bye.")]
+    ids = {"agent": "SPEAKER_00", "customer": "SPEAKER_01"}
+    words = labelled(words_of([line for _, line in lines]), [ids[role] for role, _ in lines])
+    speakers = [Speaker(id="SPEAKER_00"), Speaker(id="SPEAKER_01")]
+    utterances = build_utterances(words, speakers)
+    assign_roles(speakers, utterances, Settings().roles)
+    assert [s.role for s in speakers] == ["unknown", "unknown"]
+    assert roles_from_sentences(words, speakers, utterances, agent_probability)
+    assert [s.role for s in speakers] == ["agent", "customer"]
+    assert ROLES_BY_WORDS_EVIDENCE in speakers[0].role_evidence
+    assert all(u.role == ("agent" if u.speaker == "SPEAKER_00" else "customer") for u in utterances)
 
 
 def test_two_voices_of_one_party_are_not_two_parties(agent_probability):

@@ -17,7 +17,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from callscope.config import RoleSettings, SpeakerSettings
-from callscope.conversation import Role, Speaker, Word, join_words
+from callscope.conversation import Role, Speaker, Utterance, Word, join_words
 from callscope.nlp.normalise import normalise
 from callscope.nlp.role_words import RoleByWords
 from callscope.pipeline.roles import speaker_evidence
@@ -34,6 +34,7 @@ CUE_WEIGHT = 0.5              # log-odds per point of phrase evidence (roles.py)
 CUE_RANGE = (-2.0, 3.0)
 EVIDENCE = "one voice heard: parties told apart by what each sentence says"
 TWO_VOICES_EVIDENCE = "one voice held nearly all the speech: two voices kept, their words read as agent and customer"
+ROLES_BY_WORDS_EVIDENCE = "no greeting or service phrase decided: the two voices' sentences read as agent and customer"
 
 
 def two_parties_allowed(count: SpeakerSettings) -> bool:
@@ -119,6 +120,25 @@ def parties_of_voices(words: Sequence[Word], agent_probability: Callable[[list[s
     return ({agent: "agent", customer: "customer"},
             {"agent": float(probability[owners == agent].mean()),
              "customer": float(1 - probability[owners == customer].mean())})
+
+
+def roles_from_sentences(words: Sequence[Word], speakers: list[Speaker], utterances: list[Utterance],
+                         agent_probability: Callable[[list[str]], np.ndarray]) -> bool:
+    """Agent and customer for two mono voices that no phrase told apart (roles.py), when their
+    sentences read as the two parties (parties_of_voices); sets the speakers' and utterances' roles
+    and says whether it did."""
+    parties = parties_of_voices(words, agent_probability)
+    if parties is None:
+        return False
+    roles, confidence = parties
+    for speaker in speakers:
+        if speaker.id in roles:
+            speaker.role = roles[speaker.id]
+            speaker.role_confidence = round(confidence[speaker.role], 2)
+            speaker.role_evidence = [*speaker.role_evidence, ROLES_BY_WORDS_EVIDENCE]
+    for utterance in utterances:
+        utterance.role = next(s.role for s in speakers if s.id == utterance.speaker)
+    return True
 
 
 def split_one_voice(words: Sequence[Word], speaker: Speaker,

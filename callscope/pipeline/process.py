@@ -19,8 +19,9 @@ from callscope.pipeline.audio import DecodedAudio, load_audio
 from callscope.pipeline.bleed import drop_bleed
 from callscope.pipeline.enrich import Enricher
 from callscope.pipeline.ingest import InputFile
-from callscope.pipeline.one_voice import (EVIDENCE, TWO_VOICES_EVIDENCE, parties_of_voices,
-                                          sentence_agent_probability, split_one_voice, two_parties_allowed)
+from callscope.pipeline.one_voice import (EVIDENCE, ROLES_BY_WORDS_EVIDENCE, TWO_VOICES_EVIDENCE,
+                                          parties_of_voices, roles_from_sentences, sentence_agent_probability,
+                                          split_one_voice, two_parties_allowed)
 from callscope.pipeline.recover import channel_speech, merge_stretches, recover_skipped_speech
 from callscope.pipeline.roles import assign_roles
 from callscope.pipeline.transcribe import Transcriber, TrackTranscript
@@ -154,6 +155,10 @@ class CallProcessor:
         utterances = build_utterances([w for s in segments for w in s.words], speakers)
         if audio.source.layout != "stereo" and all(s.role == "unknown" for s in speakers):
             assign_roles(speakers, utterances, settings.roles)
+            if (settings.roles.by_words and all(s.role == "unknown" for s in speakers)
+                    and roles_from_sentences([w for s in segments for w in s.words], speakers, utterances,
+                                             self._agent_probability)):
+                warnings.append(ROLES_BY_WORDS_EVIDENCE)
         talk_seconds(utterances, speakers)
         overtalk = find_overtalk([(t.start, t.end, t.speaker) for t in turns])
 
