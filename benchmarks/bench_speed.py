@@ -10,9 +10,11 @@ model start-up:
   alignment, roles, redaction, enrichment, store, corpus figures; no HTML reports) into a fresh folder;
 - plain: faster-whisper's `WhisperModel(<same weights>, compute_type=int8)` and
   `transcribe(beam_size=5, vad_filter=True, word_timestamps=True)` on each channel (`decode_audio`).
-Prints x real time (audio seconds / wall seconds), CPU seconds (user+sys of the process), the load
-average, and where callscope's time goes: model start-up, the seconds per stage summed over the calls
-(manifest.json `seconds`), corpus figures and the rest.
+Prints x real time (audio seconds / wall seconds), CPU seconds (user+sys of the process) per second of
+audio, the x real time projected on 2 idle cores from them (audio seconds / (CPU seconds / 2): both cores
+kept busy, no other load), the load average, and where callscope's time goes: model start-up, the seconds
+per stage summed over the calls (manifest.json `seconds`), corpus figures and the rest. On a shared machine
+the wall figures say more about the load than about callscope; the CPU ones much less so.
 """
 
 from __future__ import annotations
@@ -101,6 +103,14 @@ def in_child(kind: str, args: dict) -> dict:
     return result
 
 
+def cpu_figures(run: dict, audio: float) -> str:
+    """CPU seconds, per second of audio, and the x real time they allow on 2 idle cores; kept in `run`."""
+    run["cpu_per_audio_s"] = round(run["cpu_s"] / audio, 3)
+    run["x_real_time_2_cores"] = round(audio / (run["cpu_s"] / 2), 2)
+    return (f"{run['cpu_s']:.0f} CPU s = {run['cpu_per_audio_s']:.3f} per audio second "
+            f"(2 idle cores: {run['x_real_time_2_cores']:.1f}x real time)")
+
+
 def stage_seconds(out: Path) -> tuple[dict[str, float], list[dict]]:
     """Seconds per stage summed over the calls of a run's manifest, and the per-call rows."""
     files = json.loads((out / "manifest.json").read_text())["files"].values()
@@ -132,7 +142,7 @@ def main() -> None:
         plain = in_child("plain", {"paths": paths, "layouts": layouts})
         result["plain"] = {**plain, "x_real_time": round(audio / plain["wall_s"], 2)}
         print(f"plain faster-whisper: {plain['wall_s']:.0f} s wall ({audio / plain['wall_s']:.1f}x real time), "
-              f"{plain['cpu_s']:.0f} CPU s", flush=True)
+              f"{cpu_figures(result['plain'], audio)}", flush=True)
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "out"
         callscope = in_child("callscope", {"paths": paths, "out": str(out), "jobs": args.jobs})
@@ -142,7 +152,7 @@ def main() -> None:
                            "stages": stages, "per_call": per_call}
     result["load_after"] = round(os.getloadavg()[0], 2)
     print(f"callscope run: {callscope['wall_s']:.0f} s wall ({audio / callscope['wall_s']:.1f}x real time), "
-          f"{callscope['cpu_s']:.0f} CPU s, {callscope['failed']} failed", flush=True)
+          f"{cpu_figures(result['callscope'], audio)}, {callscope['failed']} failed", flush=True)
     wall = callscope["wall_s"]
     parts = {"start-up (imports, models)": marks.get("models_loaded", 0.0),
              **{f"calls: {s}": stages.get(s, 0.0) for s in STAGES if s in stages},
@@ -154,8 +164,8 @@ def main() -> None:
     for name, seconds in parts.items():
         print(f"  {name:55s} {seconds:7.1f} s  {100 * seconds / wall:5.1f}%")
     if "plain" in result:
-        print(f"callscope / plain wall time: {wall / result['plain']['wall_s']:.2f}; load average now "
-              f"{result['load_after']:.1f}")
+        print(f"callscope / plain: wall time {wall / result['plain']['wall_s']:.2f}, CPU seconds "
+              f"{callscope['cpu_s'] / result['plain']['cpu_s']:.2f}; load average now {result['load_after']:.1f}")
     result["where"] = {name: round(seconds, 2) for name, seconds in parts.items()}
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -69,6 +69,35 @@ def test_der_parts_add_up():
 
 
 @pytest.mark.slow
+def test_campplus_onnx_gives_the_torch_embeddings(diariser):
+    import torch
+
+    from callscope.pipeline.campplus import load_campplus_network
+    from callscope.pipeline.campplus_onnx import OnnxNetwork
+
+    assert isinstance(diariser.embedding.network, OnnxNetwork)
+    network = load_campplus_network(diarise.model_path("embedding_code"), diarise.model_path("embedding"))
+    generator = torch.Generator().manual_seed(0)
+    for frames in (50, 333, 500, 1200):   # the export traced 500 frames
+        features = 4 * torch.randn(2, frames, 80, generator=generator)
+        with torch.inference_mode():
+            expected = network(features)
+        assert torch.allclose(diariser.embedding.network(features), expected, atol=1e-4)
+
+
+def test_campplus_stays_on_torch_when_onnx_fails(monkeypatch):
+    from callscope.pipeline import campplus_onnx
+
+    def fail(*_args):
+        raise RuntimeError("no exporter\nsecond line")
+
+    monkeypatch.setattr(campplus_onnx, "onnx_network", fail)
+    network = object()
+    with pytest.warns(UserWarning, match=r"torch, not ONNX Runtime \(slower\): no exporter$"):
+        assert diarise._fastest(network) is network
+
+
+@pytest.mark.slow
 def test_sample_two_speakers_low_der(sample, sample_result):
     assert sample_result.speakers == ["SPEAKER_00", "SPEAKER_01"]
     assert sample_result.two_party is None  # two speakers share the speech: no second clustering

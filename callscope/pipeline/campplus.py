@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib.util
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -50,9 +51,9 @@ def load_campplus_network(source: Path, weights: Path) -> torch.nn.Module:
 class CAMPPlusEmbedding(Model):
     """pyannote-compatible speaker embedding model around a loaded CAM++ network."""
 
-    def __init__(self, network: torch.nn.Module, workers: int = 1, max_frames: int = 0):
+    def __init__(self, network: Callable[[torch.Tensor], torch.Tensor], workers: int = 1, max_frames: int = 0):
         super().__init__(sample_rate=SAMPLE_RATE, num_channels=1)
-        self.network = network
+        self.network = network  # the torch network, or the same under ONNX Runtime (campplus_onnx.py)
         self.workers = workers
         self.max_frames = max_frames  # longer selections keep their middle frames (0: no limit)
         self.eval()

@@ -116,6 +116,19 @@ def dominated(result: Diarisation) -> bool:
     return bool(solo) and max(solo.values()) >= DOMINANT_SHARE * sum(solo.values())
 
 
+def _fastest(network):
+    """CAM++ under ONNX Runtime (campplus_onnx.py: same embeddings, about half the CPU), or the torch
+    network itself when it cannot be exported or loaded there."""
+    from callscope.pipeline.campplus_onnx import onnx_network
+
+    try:
+        return onnx_network(network, MODEL_FILES["embedding"][1], MODEL_FILES["embedding_code"][1])
+    except Exception as exc:  # torch's exporter and onnxruntime raise many types
+        reason = (str(exc) or type(exc).__name__).splitlines()[0]
+        warnings.warn(f"CAM++ runs on torch, not ONNX Runtime (slower): {reason}")
+        return network
+
+
 class Diariser:
     """Loads the models once; `diarise` runs pyannote's pipeline on one waveform."""
 
@@ -142,13 +155,14 @@ class Diariser:
 
         try:
             segmentation = Model.from_pretrained(paths["segmentation"])
-            self.embedding = CAMPPlusEmbedding(
-                load_campplus_network(paths["embedding_code"], paths["embedding"]),
-                workers=threads, max_frames=round(self.settings.embedding_max_seconds * 100))
+            network = load_campplus_network(paths["embedding_code"], paths["embedding"])
         except Exception as exc:  # torch and pyannote raise many types on a bad checkpoint
             raise ModelError(f"diarisation model cannot be loaded ({str(exc).splitlines()[0]}); {REINSTALL}") from None
+        self.embedding = CAMPPlusEmbedding(_fastest(network), workers=threads,
+                                           max_frames=round(self.settings.embedding_max_seconds * 100))
 
         from callscope.pipeline.bounded_clustering import BoundedAgglomerativeClustering
+        from callscope.pipeline.shared_embeddings import share_embeddings
 
         s = self.settings
         self.pipeline = SpeakerDiarization(
@@ -162,6 +176,7 @@ class Diariser:
             embedding_batch_size=s.embedding_batch_size,
         )
         self.pipeline.clustering = BoundedAgglomerativeClustering(metric=self.pipeline.clustering.metric)
+        share_embeddings(self.pipeline, s.embedding_stride)
         self.pipeline.instantiate({
             "segmentation": {"min_duration_off": s.min_duration_off},
             "clustering": {"method": s.method, "threshold": s.threshold,
