@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from typing import Sequence
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from callscope.config import EnrichSettings
 from callscope.conversation import Analysis, ContactReason, Conversation, ReasonScore, Utterance
@@ -32,7 +31,7 @@ from callscope.nlp.taxonomy import load_taxonomy
 from callscope.nlp.textclf import load_text_classifier
 from callscope.nlp.trajectory import trajectory
 from callscope.pipeline.metrics import call_metrics, channel_metrics
-from callscope.threads import one_torch_thread
+from callscope.threads import one_blas_thread, one_torch_thread
 
 TYPED = ("chat", "email", "survey")     # channels written, not spoken: punctuated by their writers
 # Texts whose vectors enrich_many keeps from one batch of conversations to the next, per embedder
@@ -78,7 +77,7 @@ def overall_sentiment(scores: np.ndarray, seconds: np.ndarray, negative_weight: 
 @contextmanager
 def single_threaded():
     """Run torch and the BLAS libraries on one thread (torch's count is restored afterwards)."""
-    with one_torch_thread(), threadpool_limits(1):
+    with one_torch_thread(), one_blas_thread():
         yield
 
 
