@@ -92,7 +92,7 @@ def main() -> None:
         (Store, "upsert_many", "store upserts"),
         (batch_module, "update_corpus", "corpus figures + topics"),
         (topics_module, "discover", "topics: BERTopic (UMAP, HDBSCAN, keywords)"),
-        (topics_module, "_quote", "topics: quotes"),
+        (topics_module, "_quotes", "topics: quotes"),
     ]
     started = perf_counter()
     with ExitStack() as stack:
