@@ -24,34 +24,40 @@ import tempfile
 from collections import defaultdict
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from time import perf_counter
+from time import perf_counter, process_time
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
 
 from callscope import batch as batch_module  # noqa: E402
 from callscope.api import build_reports  # noqa: E402
 from callscope.batch import BatchRunner  # noqa: E402
 from callscope.config import Settings  # noqa: E402
+from callscope.corpus import topics as topics_module  # noqa: E402
 from callscope.nlp import embeddings  # noqa: E402
 from callscope.pipeline import enrich as enrich_module  # noqa: E402
 from callscope.store import Store  # noqa: E402
 from tests.fixtures.synthetic_chats import generate_threads, write_jsonl  # noqa: E402
 
 seconds: dict[str, float] = defaultdict(float)
+cpu_seconds: dict[str, float] = defaultdict(float)
 
 
 @contextmanager
 def timed(owner, name: str, label: str):
-    """`owner.name` (a function or method) adds its wall time to seconds[label] while inside."""
+    """`owner.name` (a function or method) adds its wall time to seconds[label] and the process's
+    CPU time (all its threads) to cpu_seconds[label] while inside."""
     original = getattr(owner, name)
 
     def wrapper(*args, **kwargs):
-        started = perf_counter()
+        started, cpu_started = perf_counter(), process_time()
         try:
             return original(*args, **kwargs)
         finally:
             seconds[label] += perf_counter() - started
+            cpu_seconds[label] += process_time() - cpu_started
 
     setattr(owner, name, wrapper)
     try:
@@ -85,6 +91,8 @@ def main() -> None:
         (batch_module, "write_outputs", "write JSON + TXT"),
         (Store, "upsert_many", "store upserts"),
         (batch_module, "update_corpus", "corpus figures + topics"),
+        (topics_module, "discover", "topics: BERTopic (UMAP, HDBSCAN, keywords)"),
+        (topics_module, "_quotes", "topics: quotes"),
     ]
     started = perf_counter()
     with ExitStack() as stack:
@@ -92,9 +100,10 @@ def main() -> None:
             stack.enter_context(timed(owner, name, label))
         summary = BatchRunner(settings, out).run([export])
     batch_seconds = perf_counter() - started
-    reports_started = perf_counter()
+    reports_started, reports_cpu = perf_counter(), process_time()
     build_reports(out, settings=settings)
     seconds["reports"] = perf_counter() - reports_started
+    cpu_seconds["reports"] = process_time() - reports_cpu
     total = perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu = usage.ru_utime + usage.ru_stime     # all threads of this process, generation of the data included
@@ -108,14 +117,17 @@ def main() -> None:
         "data": "synthetic", "chats": args.chats, "messages": messages, "processed": summary.processed,
         "failed": len(summary.failures), "cpu_count": os.cpu_count(), "load_average": os.getloadavg(),
         "batch_seconds": round(batch_seconds, 1), "total_seconds": round(total, 1), "cpu_seconds": round(cpu, 1),
+        "torch_threads": torch.get_num_threads(), "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
         "stages": {label: round(value, 1) for label, value in seconds.items()},
+        "stages_cpu": {label: round(value, 1) for label, value in cpu_seconds.items()},
         "process_many": {stage: round(value, 1) for stage, value in process.items()},
     }
     print(f"{args.chats} synthetic chats ({messages} messages): {summary.processed} processed, "
           f"{len(summary.failures)} failed; batch {batch_seconds:.0f} s, with reports {total:.0f} s "
           f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores); {cpu:.0f} CPU seconds in all")
+    print(f"  {'stage':45s} {'wall':>9s} {'CPU':>9s}   (torch on {torch.get_num_threads()} threads)")
     for label, value in figures["stages"].items():
-        print(f"  {label:45s} {value:7.1f} s")
+        print(f"  {label:45s} {value:7.1f} s {figures['stages_cpu'][label]:7.1f} s")
     print("  process_many per stage: " + ", ".join(f"{k} {v:.1f} s" for k, v in figures["process_many"].items()))
     print("  (embeddings are timed inside the stages that ask for them; stages overlap, they do not add up)")
     if args.json:

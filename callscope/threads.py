@@ -1,4 +1,5 @@
-"""One intra-op thread for torch, shared by the stages that want it (diarisation, enrichment).
+"""One intra-op thread for torch, shared by the stages that want it (diarisation, enrichment),
+and one thread for the BLAS and OpenMP libraries.
 
 `torch.set_num_threads` sets the calling thread's count and the default that threads take when
 they first run torch (pyannote's embedding workers, the next call's worker): a process-wide
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from typing import Iterator
+from functools import lru_cache
+from typing import ContextManager, Iterator
 
 _lock = threading.Lock()
 _inside = 0          # callers inside `one_torch_thread` now
@@ -37,3 +39,17 @@ def one_torch_thread() -> Iterator[None]:
             _inside -= 1
             if _inside == 0:
                 torch.set_num_threads(_before)
+
+
+@lru_cache(maxsize=None)
+def _thread_pools():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def one_blas_thread() -> ContextManager:
+    """`threadpool_limits(1)` over the thread pools (BLAS, OpenMP) loaded when first called: the
+    libraries are looked for once, not on every call (4 ms of CPU each time, on small problems
+    called once per conversation)."""
+    return _thread_pools().limit(limits=1)

@@ -242,12 +242,18 @@ def test_batch_a_thread_that_cannot_be_analysed_fails_alone(tmp_path):
 
 @pytest.mark.slow
 def test_process_many_analyses_like_one_at_a_time(processor):
-    """The batched text models give every conversation what enriching it alone gives."""
+    """The batched text models give every conversation what enriching it alone gives, and so do
+    the vectors they keep for the next batch."""
     settings = Settings()
     many = TextProcessor(settings, processor.enricher)
     units = [TextUnit("c1", chat(), "chat_csv"), TextUnit("e1", email(), "mbox"), TextUnit("s1", survey(), "survey_csv"),
              TextUnit("v1", transcript(), "json")]
     together = many.process_many(units)
+    again = many.process_many(units[:1])[0]     # its texts' vectors kept from the batch before
+    first = together[0].analysis
+    assert (again.analysis.reason.reason, again.analysis.sentiment) == (first.reason.reason, first.sentiment)
+    assert again.analysis.sentiment_score == pytest.approx(first.sentiment_score, abs=0.01)
+    assert [a.aspect for a in again.analysis.aspects] == [a.aspect for a in first.aspects]
     for unit, conversation in zip(units, together):
         alone = many.conversation(unit)
         processor.enricher.enrich(alone)

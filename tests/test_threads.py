@@ -55,3 +55,19 @@ def test_threads_entering_at_once_restore_the_count():
         assert default_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_one_blas_thread_limits_numpy_blas_and_restores_it():
+    import numpy  # noqa: F401  (its BLAS is among the pools found)
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from callscope.threads import one_blas_thread
+
+    def blas_threads() -> set[int]:
+        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+    with threadpool_limits(2, user_api="blas"):
+        assert blas_threads() == {2}
+        with one_blas_thread():
+            assert blas_threads() == {1}
+        assert blas_threads() == {2}

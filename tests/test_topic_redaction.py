@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from callscope.corpus.topics import Topic, TopicModel, _write_store, redact_topic
+from callscope.corpus.topics import Document, Topic, TopicModel, _quotes, _write_store, redact_topic
 from callscope.reports.selection import open_selection
 from callscope.store import Store
 from tests.fixtures.synthetic_corpus import build_store
@@ -53,3 +53,23 @@ def test_reports_redact_topic_words_of_an_older_store(tmp_path: Path):
     label, keywords, quote = con.execute("SELECT label, keywords, representative FROM topics").fetchone()
     con.close()
     assert clean_words(label, keywords, quote) and label == "refund, [EMAIL]"
+
+
+def test_the_quotes_of_all_new_topics_are_embedded_in_one_batch():
+    """Each group's quote is its utterance (of 4 words or more, when any is) nearest its centroid."""
+    class Axes:
+        """Embeds a text on the axis of its first word: one call recorded per encode."""
+
+        def __init__(self):
+            self.calls: list[list[str]] = []
+
+        def encode(self, texts):
+            self.calls.append(list(texts))
+            return np.array([[t.startswith("parcel"), t.startswith("refund")] for t in texts], np.float32)
+
+    groups = [[Document("a", ("refund please now thanks", "parcel never came to me", "ok"))],
+              [Document("b", ("refund not paid back yet", "parcel is fine really now"))], [Document("c", ("",))]]
+    embedder = Axes()
+    quotes = _quotes(groups, [np.array([1, 0], np.float32), np.array([0, 1], np.float32), np.ones(2)], embedder)
+    assert quotes == ["parcel never came to me", "refund not paid back yet", ""]
+    assert len(embedder.calls) == 1

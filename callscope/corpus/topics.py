@@ -204,27 +204,28 @@ class TopicModel:
             texts = [doc.text for doc in documents]
             labels, keywords = discover(texts, embeddings, settings, english=self.embedder == "minilm")
             existing = self.centroids
+            new = []                # (cluster, its members, its centroid) of the clusters that are new topics
             for cluster in sorted(keywords):
                 members = np.flatnonzero(labels == cluster)
                 centroid = unit(embeddings[members].mean(0))
                 if len(existing) and (existing @ centroid).max() >= settings.new_topic_similarity:
                     continue        # a known theme: its documents go to their nearest topics below
-                topic = self._new_topic(keywords[cluster], centroid, documents, embeddings, members, embedder,
-                                        run_id)
-                result[members] = topic.topic_id
+                new.append((cluster, members, centroid))
+            nearest = [members[np.argsort(-(embeddings[members] @ centroid), kind="stable")[:QUOTE_DOCS]]
+                       for _, members, centroid in new]
+            quotes = _quotes([[documents[i] for i in found] for found in nearest], [c for *_, c in new], embedder)
+            for (cluster, members, centroid), quote in zip(new, quotes):
+                result[members] = self._new_topic(keywords[cluster], centroid, quote, run_id).topic_id
         rest = np.flatnonzero(result == OUTLIER)
         result[rest] = self.nearest(embeddings[rest], settings.outlier_threshold)
         return Assignment(topic_ids=result.tolist(), assigned=int(np.isin(result, list(known)).sum()),
                           new_topics=[t.topic_id for t in self.topics if t.topic_id not in known],
                           outliers=int((result == OUTLIER).sum()))
 
-    def _new_topic(self, keywords: list[str], centroid: np.ndarray, documents: Sequence[Document],
-                   embeddings: np.ndarray, members: np.ndarray, embedder, run_id: str | None) -> Topic:
-        nearest = members[np.argsort(-(embeddings[members] @ centroid), kind="stable")[:QUOTE_DOCS]]
+    def _new_topic(self, keywords: list[str], centroid: np.ndarray, quote: str, run_id: str | None) -> Topic:
         topic = redact_topic(Topic(
             topic_id=self.next_topic_id, label=label_of(keywords) or f"topic {self.next_topic_id}",
-            keywords=keywords, representative=_quote([documents[i] for i in nearest], centroid, embedder),
-            centroid=centroid, first_seen_run=run_id))
+            keywords=keywords, representative=quote, centroid=centroid, first_seen_run=run_id))
         self.topics.append(topic)
         self.next_topic_id += 1
         return topic
@@ -268,15 +269,24 @@ class TopicModel:
             raise CallscopeError(f"{path}: not a valid topic state ({exc})") from None
 
 
-def _quote(documents: Sequence[Document], centroid: np.ndarray, embedder) -> str:
-    """The utterance of `documents` most similar to `centroid` (at least QUOTE_MIN_WORDS words when
-    any is), shortened to QUOTE_MAX_CHARS."""
+def _quote_candidates(documents: Sequence[Document]) -> list[str]:
+    """The utterances of `documents` a quote may be: those of at least QUOTE_MIN_WORDS words when any is."""
     candidates = [u for doc in documents for u in map(clean, doc.utterances) if u]
-    long_enough = [u for u in candidates if len(u.split()) >= QUOTE_MIN_WORDS] or candidates
-    if not long_enough:
-        return ""
-    best = long_enough[int(np.argmax(unit_embeddings(embedder, long_enough) @ centroid))]
-    return best if len(best) <= QUOTE_MAX_CHARS else best[:QUOTE_MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return [u for u in candidates if len(u.split()) >= QUOTE_MIN_WORDS] or candidates
+
+
+def _quotes(groups: Sequence[Sequence[Document]], centroids: Sequence[np.ndarray], embedder) -> list[str]:
+    """Per group of documents, its utterance most similar to the group's centroid (`_quote_candidates`),
+    shortened to QUOTE_MAX_CHARS; "" for a group without words. The utterances of all groups are
+    embedded in one batch."""
+    candidates = [_quote_candidates(documents) for documents in groups]
+    texts = list(dict.fromkeys(u for found in candidates for u in found))
+    vectors = dict(zip(texts, unit_embeddings(embedder, texts))) if texts else {}
+    quotes = []
+    for found, centroid in zip(candidates, centroids):
+        best = found[int(np.argmax(np.stack([vectors[u] for u in found]) @ centroid))] if found else ""
+        quotes.append(best if len(best) <= QUOTE_MAX_CHARS else best[:QUOTE_MAX_CHARS - 1].rsplit(" ", 1)[0] + "…")
+    return quotes
 
 
 def fit_topics(texts: Sequence[str], settings: TopicSettings, embedder=None,

@@ -24,7 +24,6 @@ from typing import Sequence
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from threadpoolctl import threadpool_limits
 
 from callscope.conversation import AspectMention, Utterance
 from callscope.nlp.embeddings import get_embedder
@@ -32,6 +31,7 @@ from callscope.nlp.language import detect_language
 from callscope.nlp.opinions import BACKGROUND, POLARITIES, OpinionModel, features, route_indices
 from callscope.nlp.reasons import DEFAULT_EMBEDDERS
 from callscope.nlp.taxonomy import Taxonomy
+from callscope.threads import one_blas_thread
 
 # A clause is about an aspect when the head gives that aspect at least THRESHOLD (and more than
 # to small talk). Chosen on 98 hand-written development clauses (none of them in the taxonomy or
@@ -186,7 +186,7 @@ class AspectAnalyzer:
             texts += BACKGROUND
             labels += [len(self.ids)] * len(BACKGROUND)
             blocks = self.opinions.embed_fixed(texts)
-            with threadpool_limits(1):     # a small problem: BLAS threads only add contention
+            with one_blas_thread():     # a small problem: BLAS threads only add contention
                 self._heads = {key: LogisticRegression(C=HEAD_C, max_iter=5000).fit(features(blocks, indices), labels)
                                for key, indices in self.routes.items()}
 
@@ -200,7 +200,7 @@ class AspectAnalyzer:
             return results
         route = "en" if language == "en" else "multi"
         blocks = self.opinions.embed(clauses)
-        with threadpool_limits(1):
+        with one_blas_thread():
             aspect_probs = self._heads[route].predict_proba(features(blocks, self.routes[route]))
         best = aspect_probs.argmax(axis=1)
         kept = [row for row, b in enumerate(best) if b < len(self.ids) and aspect_probs[row, b] >= self.threshold]

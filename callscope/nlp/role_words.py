@@ -15,12 +15,12 @@ from typing import Sequence
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from threadpoolctl import threadpool_limits
 
 from callscope.config import Settings, read_yaml
 from callscope.errors import ConfigError
 from callscope.nlp.embeddings import get_embedder, unit_embeddings
 from callscope.nlp.taxonomy import load_taxonomy
+from callscope.threads import one_blas_thread
 
 EMBEDDER = "use"
 # Chosen among 0, 0.25, 0.5, 1 and unweighted (docs/diarization.md): with none, refund_request's customer
@@ -55,7 +55,7 @@ class RoleByWords:
         labels = np.array([1] * len(agent) + [0] * (len(customer) + len(reasons)))
         weights = np.array([1.0] * (len(agent) + len(customer))
                            + [TAXONOMY_SHARE * len(customer) / max(len(reasons), 1)] * len(reasons))
-        with threadpool_limits(1):
+        with one_blas_thread():
             self._head = LogisticRegression(class_weight="balanced", max_iter=2000).fit(
                 unit_embeddings(self._embedder, texts), labels, sample_weight=weights)
 
@@ -63,5 +63,5 @@ class RoleByWords:
         """P(the agent said it) for each text."""
         if not texts:
             return np.zeros(0)
-        with threadpool_limits(1):
+        with one_blas_thread():
             return self._head.predict_proba(unit_embeddings(self._embedder, texts))[:, 1]
