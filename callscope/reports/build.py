@@ -53,8 +53,8 @@ class ReportSummary:
 
 def _meta(con, filters: Filters, keep_pii: bool, root: str = "") -> dict:
     first, last, n = con.execute("SELECT min(call_date), max(call_date), count(*) FROM conversations").fetchone()
-    period = f"{first:%d %b %Y} – {last:%d %b %Y}" if first else "no calls"
-    scope = filters.describe() or "all calls"
+    period = f"{first:%d %b %Y} – {last:%d %b %Y}" if first else "no contacts"
+    scope = filters.describe() or "all contacts"
     return {"version": __version__, "root": root, "generated": datetime.now().strftime("%Y-%m-%d %H:%M"),
             "scope": f"{scope} · {period}", "calls": n, "keep_pii": keep_pii}
 
