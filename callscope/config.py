@@ -111,9 +111,6 @@ class DiarisationSettings(_Strict):
     segmentation_batch_size: int = Field(32, ge=1)
     embedding_batch_size: int = Field(30, ge=1)         # a multiple of 3 speakers per chunk
     embedding_max_seconds: float = Field(5.0, ge=0)     # embed at most this much of a speaker per chunk (0: all)
-    embedding_stride: int = Field(1, ge=1)              # embed every n-th chunk, the others borrowing a matching
-                                                        # speaker's embedding (shared_embeddings.py); 2 is ~30%
-                                                        # faster but lost SNG0072's two parties (benchmarks.md)
     threads: int = Field(0, ge=0)                       # embedding worker threads; 0: one per core
     second_voice: bool = True                           # look for a second voice when one speaker has all
     second_voice_min_ratio: float = Field(1.4, gt=1)    # between/within distance of a clear split

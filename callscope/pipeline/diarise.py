@@ -162,7 +162,6 @@ class Diariser:
                                            max_frames=round(self.settings.embedding_max_seconds * 100))
 
         from callscope.pipeline.bounded_clustering import BoundedAgglomerativeClustering
-        from callscope.pipeline.shared_embeddings import share_embeddings
 
         s = self.settings
         self.pipeline = SpeakerDiarization(
@@ -176,7 +175,6 @@ class Diariser:
             embedding_batch_size=s.embedding_batch_size,
         )
         self.pipeline.clustering = BoundedAgglomerativeClustering(metric=self.pipeline.clustering.metric)
-        share_embeddings(self.pipeline, s.embedding_stride)
         self.pipeline.instantiate({
             "segmentation": {"min_duration_off": s.min_duration_off},
             "clustering": {"method": s.method, "threshold": s.threshold,

@@ -152,12 +152,12 @@ class CallProcessor:
             if ((len(speakers) == 1 or two_party) and settings.roles.by_words
                     and two_parties_allowed(settings.speakers)):
                 speakers, turns = self._two_parties(segments, speakers, turns, two_party, warnings)
-        utterances = build_utterances([w for s in segments for w in s.words], speakers)
+        words = [w for s in segments for w in s.words]
+        utterances = build_utterances(words, speakers)
         if audio.source.layout != "stereo" and all(s.role == "unknown" for s in speakers):
             assign_roles(speakers, utterances, settings.roles)
             if (settings.roles.by_words and all(s.role == "unknown" for s in speakers)
-                    and roles_from_sentences([w for s in segments for w in s.words], speakers, utterances,
-                                             self._agent_probability)):
+                    and roles_from_sentences(words, speakers, utterances, self._agent_probability)):
                 warnings.append(ROLES_BY_WORDS_EVIDENCE)
         talk_seconds(utterances, speakers)
         overtalk = find_overtalk([(t.start, t.end, t.speaker) for t in turns])
