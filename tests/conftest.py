@@ -45,6 +45,35 @@ def sample_audio(call_id: str) -> Path:
     return SAMPLES / truth["audio"]
 
 
+SAMPLE_RUN_FILES = ("test_cluster.py", "test_sample_calls.py", "test_stage_seconds.py", "test_text_pipeline.py",
+                    "test_transcribe.py")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`make test` (`-n 2 --dist loadfile`): each file runs on one worker, so module fixtures are built once,
+    and the files that read `sample_run` (SAMPLE_RUN_FILES) share one worker, which writes it: the other
+    worker never waits on its lock."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SampleRunTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::", 1)[0]
+            return "sample_run" if Path(file).name in SAMPLE_RUN_FILES else file
+
+    return SampleRunTogether(config, log)
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """SAMPLE_RUN_FILES must name every file with a test that reads `sample_run`."""
+    missing = sorted({item.path.name for item in items
+                      if "sample_run" in getattr(item, "fixturenames", ()) and item.path.name not in SAMPLE_RUN_FILES})
+    if missing:
+        raise pytest.UsageError(f"tests/conftest.py: add {', '.join(missing)} to SAMPLE_RUN_FILES (they read sample_run)")
+
+
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     return Settings()
@@ -59,8 +88,8 @@ def processor(settings) -> CallProcessor:
 @pytest.fixture(scope="session")
 def sample_run(tmp_path_factory, settings) -> Path:
     """Every sample call through the default pipeline (what `make run` does), once for the whole test
-    run: under pytest-xdist (`make test`) the first worker that needs it writes it and the others wait
-    for it. Tests only read this folder."""
+    run: under pytest-xdist (`make test`) the files that need it share one worker (SAMPLE_RUN_FILES); the
+    lock keeps any other run correct. Tests only read this folder."""
     shared = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         shared = shared.parent                  # the workers' common base folder
