@@ -69,11 +69,12 @@ def test_der_parts_add_up():
 
 
 @pytest.mark.slow
-def test_campplus_onnx_gives_the_torch_embeddings(diariser):
+def test_onnx_networks_give_the_torch_outputs(diariser):
     import torch
+    from pyannote.audio import Model
 
     from callscope.pipeline.campplus import load_campplus_network
-    from callscope.pipeline.campplus_onnx import OnnxNetwork
+    from callscope.pipeline.onnx_export import OnnxNetwork
 
     assert isinstance(diariser.embedding.network, OnnxNetwork)
     network = load_campplus_network(diarise.model_path("embedding_code"), diarise.model_path("embedding"))
@@ -83,18 +84,26 @@ def test_campplus_onnx_gives_the_torch_embeddings(diariser):
         with torch.inference_mode():
             expected = network(features)
         assert torch.allclose(diariser.embedding.network(features), expected, atol=1e-4)
+    segmentation = diariser.pipeline._segmentation.model
+    assert isinstance(segmentation.forward, OnnxNetwork)
+    torch_segmentation = Model.from_pretrained(diarise.model_path("segmentation")).eval()
+    for windows, samples in ((1, 160000), (5, 160000), (3, 120000)):   # the export traced (2, 1, 160000)
+        waveforms = 0.1 * torch.randn(windows, 1, samples, generator=generator)
+        with torch.inference_mode():
+            expected = torch_segmentation(waveforms)
+        assert torch.allclose(segmentation(waveforms), expected, atol=1e-4)
 
 
-def test_campplus_stays_on_torch_when_onnx_fails(monkeypatch):
-    from callscope.pipeline import campplus_onnx
+def test_a_network_stays_on_torch_when_onnx_fails(monkeypatch):
+    from callscope.pipeline import onnx_export
 
     def fail(*_args):
         raise RuntimeError("no exporter\nsecond line")
 
-    monkeypatch.setattr(campplus_onnx, "onnx_network", fail)
+    monkeypatch.setattr(onnx_export, "onnx_network", fail)
     network = object()
-    with pytest.warns(UserWarning, match=r"torch, not ONNX Runtime \(slower\): no exporter$"):
-        assert diarise._fastest(network) is network
+    with pytest.warns(UserWarning, match=r"campplus runs on torch, not ONNX Runtime \(slower\): no exporter$"):
+        assert diarise._fastest(network, onnx_export.CAMPPLUS, "campplus", "sha") is network
 
 
 @pytest.mark.slow

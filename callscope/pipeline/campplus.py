@@ -53,7 +53,7 @@ class CAMPPlusEmbedding(Model):
 
     def __init__(self, network: Callable[[torch.Tensor], torch.Tensor], workers: int = 1, max_frames: int = 0):
         super().__init__(sample_rate=SAMPLE_RATE, num_channels=1)
-        self.network = network  # the torch network, or the same under ONNX Runtime (campplus_onnx.py)
+        self.network = network  # the torch network, or the same under ONNX Runtime (onnx_export.py)
         self.workers = workers
         self.max_frames = max_frames  # longer selections keep their middle frames (0: no limit)
         self.eval()

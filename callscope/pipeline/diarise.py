@@ -116,16 +116,16 @@ def dominated(result: Diarisation) -> bool:
     return bool(solo) and max(solo.values()) >= DOMINANT_SHARE * sum(solo.values())
 
 
-def _fastest(network):
-    """CAM++ under ONNX Runtime (campplus_onnx.py: same embeddings, about half the CPU), or the torch
-    network itself when it cannot be exported or loaded there."""
-    from callscope.pipeline.campplus_onnx import onnx_network
+def _fastest(network, signature, kind: str, *parts: str):
+    """The network under ONNX Runtime (onnx_export.py: same outputs, less CPU), or the torch network
+    itself when it cannot be exported or loaded there."""
+    from callscope.pipeline.onnx_export import onnx_network
 
     try:
-        return onnx_network(network, MODEL_FILES["embedding"][1], MODEL_FILES["embedding_code"][1])
+        return onnx_network(network, signature, kind, *parts)
     except Exception as exc:  # torch's exporter and onnxruntime raise many types
         reason = (str(exc) or type(exc).__name__).splitlines()[0]
-        warnings.warn(f"CAM++ runs on torch, not ONNX Runtime (slower): {reason}")
+        warnings.warn(f"{kind} runs on torch, not ONNX Runtime (slower): {reason}")
         return network
 
 
@@ -144,6 +144,7 @@ class Diariser:
             from pyannote.audio.telemetry import set_telemetry_metrics
 
         from callscope.pipeline.campplus import CAMPPlusEmbedding, load_campplus_network
+        from callscope.pipeline.onnx_export import CAMPPLUS, SEGMENTATION
 
         set_telemetry_metrics(False)  # pyannote 4 reports usage over the network otherwise
 
@@ -158,7 +159,11 @@ class Diariser:
             network = load_campplus_network(paths["embedding_code"], paths["embedding"])
         except Exception as exc:  # torch and pyannote raise many types on a bad checkpoint
             raise ModelError(f"diarisation model cannot be loaded ({str(exc).splitlines()[0]}); {REINSTALL}") from None
-        self.embedding = CAMPPlusEmbedding(_fastest(network), workers=threads,
+        fast_segmentation = _fastest(segmentation, SEGMENTATION, "segmentation", MODEL_FILES["segmentation"][1])
+        if fast_segmentation is not segmentation:  # pyannote's Inference calls the model: its forward is the ONNX one
+            segmentation.forward = fast_segmentation
+        self.embedding = CAMPPlusEmbedding(_fastest(network, CAMPPLUS, "campplus", MODEL_FILES["embedding"][1],
+                                                    MODEL_FILES["embedding_code"][1]), workers=threads,
                                            max_frames=round(self.settings.embedding_max_seconds * 100))
 
         from callscope.pipeline.bounded_clustering import BoundedAgglomerativeClustering
