@@ -25,6 +25,7 @@ from callscope.pipeline.one_voice import (EVIDENCE, ROLES_BY_WORDS_EVIDENCE, TWO
 from callscope.pipeline.recover import channel_speech, merge_stretches, recover_skipped_speech
 from callscope.pipeline.roles import assign_roles
 from callscope.pipeline.transcribe import Transcriber, TrackTranscript
+from callscope.pipeline.word_times import trim_to_own_voice
 from callscope.redact import redact_conversation
 
 
@@ -68,6 +69,7 @@ class CallProcessor:
         segments, dropped = drop_bleed(segments, audio.tracks, self.settings.audio.bleed_margin_db)
         if dropped:
             warnings.append(f"dropped {dropped} word(s) heard through from the other channel")
+        trim_to_own_voice(segments, audio.tracks, self.settings.audio.bleed_margin_db)
         label_words(segments)
         speakers = track_speakers(len(audio.tracks), audio.source.layout, self.settings.roles.channels)
         turns = [Turn(start=a, end=b, speaker=s) for a, b, s in speech_intervals(w for g in segments for w in g.words)]

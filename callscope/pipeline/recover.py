@@ -64,17 +64,21 @@ def loud_frames(samples: np.ndarray) -> np.ndarray:
     return (db > np.percentile(db, 10) + ABOVE_FLOOR_DB) & (db > db.max() - BELOW_PEAK_DB)
 
 
-def channel_speech(tracks: Sequence[np.ndarray], index: int, bleed_margin_db: float) -> list[Stretch]:
-    """Where track `index` carries its own voice: loud for it, and not just another channel's bleed."""
+def own_voice(tracks: Sequence[np.ndarray], index: int, bleed_margin_db: float) -> np.ndarray:
+    """Per FRAME: whether track `index` carries its own voice there: loud for it (loud_frames), and not
+    `bleed_margin_db` quieter than another channel (that is the other party's voice heard through)."""
     own = _frame_db(tracks[index])
-    if own.size == 0:
-        return []
     active = loud_frames(tracks[index])
     for other_index, other in enumerate(tracks):
         if other_index != index:
             other_db = _frame_db(other)[:own.size]
             active[:other_db.size] &= own[:other_db.size] >= other_db - bleed_margin_db
-    return merge_stretches(_runs(active))
+    return active
+
+
+def channel_speech(tracks: Sequence[np.ndarray], index: int, bleed_margin_db: float) -> list[Stretch]:
+    """Where track `index` carries its own voice (own_voice), as stretches."""
+    return merge_stretches(_runs(own_voice(tracks, index, bleed_margin_db)))
 
 
 def unheard(stretches: Sequence[Stretch], words: Sequence[Word], min_coverage: float = MIN_COVERAGE) -> list[Stretch]:
