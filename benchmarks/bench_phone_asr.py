@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from time import perf_counter
+from time import perf_counter, process_time
 
 import numpy as np
 import yaml
@@ -36,10 +36,15 @@ from callscope.pipeline.process import CallProcessor
 from callscope.pipeline.transcribe import vad_threshold, voice_clarity
 
 
-def plain_text(model, samples: np.ndarray, language: str) -> str:
-    segments, _ = model.transcribe(samples, language=language, beam_size=5, vad_filter=True, word_timestamps=True)
+def words_in_order(segments) -> str:
+    """faster-whisper's words, in time order, as one text."""
     words = sorted((w.start, w.word.strip()) for s in segments for w in (s.words or []) if w.word.strip())
     return join_words([text for _, text in words])
+
+
+def plain_text(model, samples: np.ndarray, language: str) -> str:
+    segments, _ = model.transcribe(samples, language=language, beam_size=5, vad_filter=True, word_timestamps=True)
+    return words_in_order(segments)
 
 
 def callscope_texts(processor: CallProcessor, path: Path, language: str) -> list[str]:
@@ -110,22 +115,24 @@ def main() -> None:
         setattr(settings.asr, key, value)
     processor = CallProcessor(settings)
     model = processor.transcriber.model
-    rows, seconds = [], {"callscope": 0.0, "plain": 0.0}
+    rows, seconds, cpu = [], {"callscope": 0.0, "plain": 0.0}, {"callscope": 0.0, "plain": 0.0}
     for item in items:
         path = args.set / item["path"]
         audio = load_audio(path, sha256_file(path))
-        started = perf_counter()
+        started, cpu_started = perf_counter(), process_time()
         ours = callscope_texts(processor, path, item["language"])
         seconds["callscope"] += perf_counter() - started
+        cpu["callscope"] += process_time() - cpu_started
         turns = rttm_turns(args.set / item["rttm"])
         labels = item["channels"] or ["A+B"]
         for index, samples in enumerate(audio.tracks):
             reference = item["reference"]["mono" if item["layout"] == "mono" else str(index)]
             if not reference:
                 continue
-            started = perf_counter()
+            started, cpu_started = perf_counter(), process_time()
             plain = plain_text(model, samples, item["language"])
             seconds["plain"] += perf_counter() - started
+            cpu["plain"] += process_time() - cpu_started
             label = labels[index]
             own = [t for who, spans in turns.items() if who in label for t in spans]
             other = [t for who, spans in turns.items() if who not in label for t in spans]
@@ -153,11 +160,13 @@ def main() -> None:
             table[name] = {"channels": len(chosen), "words": words,
                            "callscope": score(chosen, "callscope"), "plain": score(chosen, "plain")}
             print(f"{name:18s} {len(chosen):8d} {words:6d} {table[name]['callscope']:9.2f} {table[name]['plain']:6.2f}")
-    print(f"seconds: callscope {seconds['callscope']:.0f} (mono includes diarisation), plain {seconds['plain']:.0f}")
+    print(f"seconds: callscope {seconds['callscope']:.0f} (mono includes diarisation), plain {seconds['plain']:.0f}; "
+          f"CPU seconds (user+sys): callscope {cpu['callscope']:.0f}, plain {cpu['plain']:.0f}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"asr": settings.asr.model_dump(), "subsets": table,
                                          "seconds": {k: round(v, 1) for k, v in seconds.items()},
+                                         "cpu_seconds": {k: round(v, 1) for k, v in cpu.items()},
                                          "channels": rows}, indent=1))
 
 

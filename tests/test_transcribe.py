@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from faster_whisper import decode_audio
+from faster_whisper import BatchedInferencePipeline, decode_audio
 from typer.testing import CliRunner
 
 from callscope.cli import app
@@ -16,6 +16,7 @@ from callscope.files import sha256_file
 from callscope.pipeline.audio import load_audio
 from callscope.pipeline.ingest import InputFile
 from callscope.pipeline.loaded import processor_for
+from callscope.pipeline.transcribe import Transcriber
 from tests.conftest import conversation_of, sample_audio, write_wav
 
 
@@ -40,6 +41,31 @@ def test_pipeline_gives_exactly_what_faster_whisper_gives(tmp_path, settings):
     segments, _ = whisper.model.transcribe(samples, **whisper.options_for(samples))
     plain = [w.word.strip() for s in segments for w in s.words]
     assert [w.text for w in ours.words()] == plain and len(plain) > 30
+
+
+@pytest.mark.slow
+def test_batched_decoding_gives_timed_words_and_the_same_words_twice(tmp_path, settings, monkeypatch):
+    """asr.batch_size: the VAD's chunks decoded together give the call's words with times, the same again
+    after another call, and nothing sampled (so no model is replaced)."""
+    batched_calls = []
+    decode = BatchedInferencePipeline.transcribe
+    monkeypatch.setattr(BatchedInferencePipeline, "transcribe",
+                        lambda pipeline, *args, **kwargs: batched_calls.append(kwargs["batch_size"]) or
+                        decode(pipeline, *args, **kwargs))
+    samples = decode_audio(str(first_seconds("refund_request", tmp_path, 25)))
+    transcriber = Transcriber(settings.asr.model_copy(update={"batch_size": 4}))
+
+    def words(audio):
+        return [(w.text, w.start, w.end) for s in transcriber.transcribe(audio, 0).segments for w in s.words]
+
+    first = words(samples)
+    words(decode_audio(str(first_seconds("upgrade_purchase", tmp_path, 20))))
+    assert words(samples) == first and not transcriber.model.model.sampled and batched_calls == [4, 4, 4]
+    assert len(first) > 30 and all(0 <= start <= end <= 25.5 for _, start, end in first)
+    assert all(a[1] <= b[1] for a, b in zip(first, first[1:]))
+    truth = json.loads(sample_audio("refund_request").with_suffix(".json").read_text())
+    reference = " ".join(t["text"] for t in truth["turns"] if t["end"] <= 25)
+    assert word_error_rate([reference], [" ".join(text for text, _, _ in first)])["wer"] < 0.25
 
 
 @pytest.mark.slow

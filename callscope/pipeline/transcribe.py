@@ -183,14 +183,23 @@ class Transcriber:
         result, speech, language, probability = [], 0.0, None, None
         for begin, end in pieces(samples):   # a long track piece by piece (long_audio.py)
             with self._whisper() as whisper:
-                segments, info = whisper.transcribe(samples[begin:end], **{**options, "language": language or
-                                                                           options["language"]})
+                segments, info = self._decode(whisper, samples[begin:end],
+                                              {**options, "language": language or options["language"]})
                 found = _segments(segments, track, begin / SAMPLE_RATE)
             speech += info.duration_after_vad if self.settings.vad else info.duration
             if language is None and (found or self.settings.language):
                 language, probability = info.language, round(info.language_probability, 4)
             result += found
         return TrackTranscript(result, language, probability, round(speech, 3), threshold)
+
+    def _decode(self, whisper, samples: np.ndarray, options: dict):
+        """Whisper's segments and info for 16 kHz audio: with `batch_size` set (and VAD on), the VAD's
+        speech chunks decoded `batch_size` at a time at temperature 0 only, so nothing is sampled."""
+        if not (self.settings.batch_size and self.settings.vad):
+            return whisper.transcribe(samples, **options)
+        from faster_whisper import BatchedInferencePipeline
+
+        return BatchedInferencePipeline(whisper).transcribe(samples, batch_size=self.settings.batch_size, **options)
 
     def transcribe_without_vad(self, samples: np.ndarray, track: int, language: str | None) -> list[Segment]:
         """Segments of 16 kHz audio heard without VAD, in `language` (None: detected), keeping only
