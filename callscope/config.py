@@ -72,9 +72,10 @@ class AsrSettings(_Strict):
     recover_skipped: bool = True    # hear again, without VAD, speech the VAD skipped (pipeline/recover.py)
     condition_on_previous_text: bool = False
     cpu_threads: int = Field(0, ge=0)
-    # >0: decode the VAD's speech chunks (up to 30 s each) this many at once, without temperature fallback
-    # (faster-whisper's BatchedInferencePipeline; only with vad); 0: Whisper's sequential windows
-    batch_size: int = Field(0, ge=0)
+    # stereo channels (one party each): the VAD's speech chunks (up to 30 s) decoded this many at once,
+    # temperature 0 only (faster-whisper's BatchedInferencePipeline; with vad); 0: Whisper's sequential
+    # windows, as mono tracks always are (two parties on one track lose words batched: docs/benchmarks.md)
+    batch_size: int = Field(8, ge=0)
     hotwords: list[str] = []   # names Whisper should expect (off by default: see docs/benchmarks.md)
 
     @field_validator("vad_threshold")

@@ -45,8 +45,9 @@ def test_pipeline_gives_exactly_what_faster_whisper_gives(tmp_path, settings):
 
 @pytest.mark.slow
 def test_batched_decoding_gives_timed_words_and_the_same_words_twice(tmp_path, settings, monkeypatch):
-    """asr.batch_size: the VAD's chunks decoded together give the call's words with times, the same again
-    after another call, and nothing sampled (so no model is replaced)."""
+    """asr.batch_size: the VAD's chunks of one party's track decoded together give the call's words with
+    times, the same again after another call, and nothing sampled (so no model is replaced); a track of
+    two parties is decoded sequentially."""
     batched_calls = []
     decode = BatchedInferencePipeline.transcribe
     monkeypatch.setattr(BatchedInferencePipeline, "transcribe",
@@ -56,11 +57,14 @@ def test_batched_decoding_gives_timed_words_and_the_same_words_twice(tmp_path, s
     transcriber = Transcriber(settings.asr.model_copy(update={"batch_size": 4}))
 
     def words(audio):
-        return [(w.text, w.start, w.end) for s in transcriber.transcribe(audio, 0).segments for w in s.words]
+        return [(w.text, w.start, w.end) for s in transcriber.transcribe(audio, 0, one_party=True).segments
+                for w in s.words]
 
     first = words(samples)
     words(decode_audio(str(first_seconds("upgrade_purchase", tmp_path, 20))))
     assert words(samples) == first and not transcriber.model.model.sampled and batched_calls == [4, 4, 4]
+    transcriber.transcribe(samples, 0)          # a mono track (both parties): Whisper's sequential windows
+    assert batched_calls == [4, 4, 4]
     assert len(first) > 30 and all(0 <= start <= end <= 25.5 for _, start, end in first)
     assert all(a[1] <= b[1] for a, b in zip(first, first[1:]))
     truth = json.loads(sample_audio("refund_request").with_suffix(".json").read_text())

@@ -133,7 +133,8 @@ class CallProcessor:
         lap = Laps()
         audio = load_audio(item.path, sha256, settings.audio.fake_stereo_correlation)
         lap("decode")
-        transcripts = [self.transcriber.transcribe(samples, index) for index, samples in enumerate(audio.tracks)]
+        one_party = len(audio.tracks) > 1    # a stereo channel per party
+        transcripts = [self.transcriber.transcribe(samples, index, one_party) for index, samples in enumerate(audio.tracks)]
         lap("transcribe")
 
         warnings = list(audio.warnings)

@@ -176,15 +176,16 @@ class Transcriber:
         parameters = {**self.options["vad_parameters"], "threshold": vad_threshold(self.settings, samples)}
         return {**self.options, "vad_parameters": parameters}
 
-    def transcribe(self, samples: np.ndarray, track: int) -> TrackTranscript:
-        """Segments with words for one 16 kHz track."""
+    def transcribe(self, samples: np.ndarray, track: int, one_party: bool = False) -> TrackTranscript:
+        """Segments with words for one 16 kHz track; `one_party`: the track carries one party's voice (a
+        stereo channel), which `batch_size` decodes batched."""
         options = self.options_for(samples)
         threshold = options["vad_parameters"]["threshold"] if self.settings.vad else None
         result, speech, language, probability = [], 0.0, None, None
         for begin, end in pieces(samples):   # a long track piece by piece (long_audio.py)
             with self._whisper() as whisper:
                 segments, info = self._decode(whisper, samples[begin:end],
-                                              {**options, "language": language or options["language"]})
+                                              {**options, "language": language or options["language"]}, one_party)
                 found = _segments(segments, track, begin / SAMPLE_RATE)
             speech += info.duration_after_vad if self.settings.vad else info.duration
             if language is None and (found or self.settings.language):
@@ -192,10 +193,11 @@ class Transcriber:
             result += found
         return TrackTranscript(result, language, probability, round(speech, 3), threshold)
 
-    def _decode(self, whisper, samples: np.ndarray, options: dict):
-        """Whisper's segments and info for 16 kHz audio: with `batch_size` set (and VAD on), the VAD's
-        speech chunks decoded `batch_size` at a time at temperature 0 only, so nothing is sampled."""
-        if not (self.settings.batch_size and self.settings.vad):
+    def _decode(self, whisper, samples: np.ndarray, options: dict, one_party: bool):
+        """Whisper's segments and info for 16 kHz audio: for one party's track with `batch_size` set (and
+        VAD on), the VAD's speech chunks decoded `batch_size` at a time at temperature 0 only, so nothing
+        is sampled; else Whisper's sequential windows (two parties on one track lose words batched)."""
+        if not (one_party and self.settings.batch_size and self.settings.vad):
             return whisper.transcribe(samples, **options)
         from faster_whisper import BatchedInferencePipeline
 
