@@ -204,10 +204,11 @@ class Transcriber:
         return BatchedInferencePipeline(whisper).transcribe(samples, batch_size=self.settings.batch_size, **options)
 
     def transcribe_without_vad(self, samples: np.ndarray, track: int, language: str | None) -> list[Segment]:
-        """Segments of 16 kHz audio heard without VAD, in `language` (None: detected), keeping only
-        those Whisper is sure of: average log-probability and no-speech probability both within
-        Whisper's own thresholds (faster-whisper drops a segment only when both fail)."""
-        options = {**self.options, "vad_filter": False, "language": language or self.settings.language}
+        """Segments of 16 kHz audio heard without VAD, in `language` (None: detected), decoded at
+        temperature 0 only, keeping those Whisper is sure of: average log-probability and no-speech
+        probability both within Whisper's own thresholds (faster-whisper drops a segment only when both fail)."""
+        options = {**self.options, "vad_filter": False, "language": language or self.settings.language,
+                   "temperature": 0.0}   # no fallback: a sampled guess is not one Whisper is sure of
         found = []
         for begin, end in pieces(samples):
             with self._whisper() as whisper:
