@@ -65,6 +65,13 @@ def test_overtalk_records_who_barged_in():
     assert (overtalk[0].start, overtalk[0].end, overtalk[0].initiated_by) == (1.5, 2.0, "customer")
 
 
+def test_an_overlap_of_exactly_the_minimum_is_overtalk():
+    """Word times are in milliseconds: 30.12 to 30.32 is 0.2 s of overlap, though 30.32 - 30.12 < 0.2 in floats."""
+    words = [word(29.72, 30.32, "correction.", speaker="agent"), word(30.12, 30.41, "No,", speaker="customer")]
+    assert [o.initiated_by for o in find_overtalk(speech_intervals(words), min_seconds=0.2)] == ["customer"]
+    assert find_overtalk(speech_intervals(words), min_seconds=0.201) == []
+
+
 def test_bleed_words_are_dropped_but_real_overtalk_stays():
     rate = 16000
     rng = np.random.default_rng(0)

@@ -79,7 +79,7 @@ def find_overtalk(intervals: list[Interval], min_seconds: float = 0.2) -> list[O
             if other_start >= end:
                 break
             overlap_end = min(end, other_end)
-            if other != speaker and overlap_end - other_start >= min_seconds:
+            if other != speaker and round(overlap_end - other_start, 3) >= min_seconds:  # times are in ms
                 found.append(Overtalk(start=round(other_start, 3), end=round(overlap_end, 3),
                                       speakers=sorted({speaker, other}), initiated_by=other))
     return sorted(found, key=lambda o: o.start)
