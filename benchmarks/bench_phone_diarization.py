@@ -164,12 +164,13 @@ class CachedTranscriber:
     def _digest(samples: np.ndarray) -> str:
         return hashlib.sha1(np.ascontiguousarray(samples).tobytes()).hexdigest()
 
-    def transcribe(self, samples, track):
-        return self._cached(("vad", self._digest(samples), track),
-                            lambda: self.transcriber.transcribe(samples, track))
+    def transcribe(self, samples, track, one_party=False):
+        batched = self.transcriber.settings.batch_size if one_party else 0   # stereo channels decode batched
+        return self._cached(("vad", self._digest(samples), track) + ((("batched", batched),) if batched else ()),
+                            lambda: self.transcriber.transcribe(samples, track, one_party))
 
     def transcribe_without_vad(self, samples, track, language):
-        return self._cached(("novad", self._digest(samples), track, language),
+        return self._cached(("novad-t0", self._digest(samples), track, language),   # temperature 0 only
                             lambda: self.transcriber.transcribe_without_vad(samples, track, language))
 
 
