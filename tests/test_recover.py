@@ -5,8 +5,8 @@ import pytest
 
 from callscope.conversation import Segment, Word
 from callscope.pipeline.audio import load_audio
-from callscope.pipeline.recover import (channel_speech, merge_stretches, padded, recover_skipped_speech,
-                                        replace_unheard, unheard)
+from callscope.pipeline.recover import (merge_stretches, own_voices, padded, recover_skipped_speech,
+                                        replace_unheard, unheard, voice_stretches)
 from tests.conftest import SAMPLES
 from tests.test_diarise_cli import hold_music
 
@@ -44,8 +44,8 @@ def test_each_channel_gets_its_own_voice_not_the_other_ones_bleed():
         sound = voice(seconds, int(start))
         place(own, start, sound)
         place(other, start, sound * 10 ** (-30 / 20))      # heard through at -30 dB
-    (agent_start, agent_end), = channel_speech([agent, customer], 0, bleed_margin_db=15)
-    (customer_start, customer_end), = channel_speech([agent, customer], 1, bleed_margin_db=15)
+    (agent_start, agent_end), = voice_stretches(own_voices([agent, customer], bleed_margin_db=15)[0])
+    (customer_start, customer_end), = voice_stretches(own_voices([agent, customer], bleed_margin_db=15)[1])
     assert agent_start == pytest.approx(1.0, abs=0.05) and agent_end == pytest.approx(2.5, abs=0.05)
     assert customer_start == pytest.approx(4.0, abs=0.05) and customer_end == pytest.approx(6.0, abs=0.05)
 
@@ -91,7 +91,7 @@ def test_replies_the_vad_skipped_are_transcribed(transcriber):
     audio = load_audio(SAMPLES / "lost_card.wav", "lost_card")
     first = transcriber.transcribe(audio.tracks[1], 1)
     heard = " ".join(s.text for s in first.segments)
-    speech = channel_speech(audio.tracks, 1, bleed_margin_db=15)
+    speech = voice_stretches(own_voices(audio.tracks, bleed_margin_db=15)[1])
     segments, added = recover_skipped_speech(transcriber, audio.tracks[1], 1, first.language, first.segments, speech)
     again = " ".join(s.text for s in segments)
     assert "relief" not in heard and "help" not in heard
@@ -103,7 +103,7 @@ def test_hold_music_heard_again_gives_no_words(transcriber):
     agent = noise(60, -55, 2)
     place(agent, 20.0, hold_music(20.0))
     customer = noise(60, -55, 3)
-    speech = channel_speech([agent, customer], 0, bleed_margin_db=15)
+    speech = voice_stretches(own_voices([agent, customer], bleed_margin_db=15)[0])
     assert speech, "the music is loud on its channel, so it is heard again"
     segments, added = recover_skipped_speech(transcriber, agent, 0, "en", [], speech)
     assert segments == [] and added == 0

@@ -7,6 +7,8 @@ import threading
 from time import perf_counter
 from typing import Callable
 
+import numpy as np
+
 from callscope import __version__
 from callscope.config import Settings
 from callscope.conversation import Conversation, Processing, Segment, Speaker, Track, Turn
@@ -22,7 +24,7 @@ from callscope.pipeline.ingest import InputFile
 from callscope.pipeline.one_voice import (EVIDENCE, ROLES_BY_WORDS_EVIDENCE, TWO_VOICES_EVIDENCE,
                                           parties_of_voices, roles_from_sentences, sentence_agent_probability,
                                           split_one_voice, two_parties_allowed)
-from callscope.pipeline.recover import channel_speech, merge_stretches, recover_skipped_speech
+from callscope.pipeline.recover import merge_stretches, own_voices, recover_skipped_speech, voice_stretches
 from callscope.pipeline.roles import assign_roles
 from callscope.pipeline.transcribe import Transcriber, TrackTranscript
 from callscope.pipeline.word_times import trim_to_own_voice
@@ -65,11 +67,13 @@ class CallProcessor:
         two_party = convert(result.two_party.exclusive) if result.two_party else None
         return convert(result.turns), convert(result.exclusive), two_party
 
-    def _speakers_by_channel(self, audio: DecodedAudio, segments: list[Segment], warnings: list[str]):
+    def _speakers_by_channel(self, audio: DecodedAudio, segments: list[Segment], voiced: list[np.ndarray],
+                             warnings: list[str]):
+        """A speaker per track; `voiced`: where each track carries its own voice (recover.own_voices)."""
         segments, dropped = drop_bleed(segments, audio.tracks, self.settings.audio.bleed_margin_db)
         if dropped:
             warnings.append(f"dropped {dropped} word(s) heard through from the other channel")
-        trim_to_own_voice(segments, audio.tracks, self.settings.audio.bleed_margin_db)
+        trim_to_own_voice(segments, voiced)
         label_words(segments)
         speakers = track_speakers(len(audio.tracks), audio.source.layout, self.settings.roles.channels)
         turns = [Turn(start=a, end=b, speaker=s) for a, b, s in speech_intervals(w for g in segments for w in g.words)]
@@ -141,10 +145,10 @@ class CallProcessor:
         segments = sorted((s for t in transcripts for s in t.segments), key=lambda s: (s.start, s.track))
         by_channel = len(audio.tracks) > 1 or not settings.speakers.diarise
         if by_channel:
-            segments = self._recover(audio, transcripts, segments, lambda index: channel_speech(
-                audio.tracks, index, settings.audio.bleed_margin_db))
+            voiced = own_voices(audio.tracks, settings.audio.bleed_margin_db)
+            segments = self._recover(audio, transcripts, segments, lambda index: voice_stretches(voiced[index]))
             lap("recover")
-            segments, speakers, turns = self._speakers_by_channel(audio, segments, warnings)
+            segments, speakers, turns = self._speakers_by_channel(audio, segments, voiced, warnings)
         else:
             turns, exclusive, two_party = self._diarise(audio)
             lap("diarise")

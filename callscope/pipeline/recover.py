@@ -58,27 +58,35 @@ def merge_stretches(stretches: Sequence[Stretch], bridge: float = BRIDGE,
 def loud_frames(samples: np.ndarray) -> np.ndarray:
     """Per FRAME of 16 kHz audio: whether it is loud enough to be a voice (ABOVE_FLOOR_DB over the track's
     noise floor and within BELOW_PEAK_DB of its peak)."""
-    db = _frame_db(samples)
+    return _loud(_frame_db(samples))
+
+
+def _loud(db: np.ndarray) -> np.ndarray:
+    """loud_frames of a track's levels per FRAME."""
     if db.size == 0:
         return np.zeros(0, bool)
     return (db > np.percentile(db, 10) + ABOVE_FLOOR_DB) & (db > db.max() - BELOW_PEAK_DB)
 
 
-def own_voice(tracks: Sequence[np.ndarray], index: int, bleed_margin_db: float) -> np.ndarray:
-    """Per FRAME: whether track `index` carries its own voice there: loud for it (loud_frames), and not
-    `bleed_margin_db` quieter than another channel (that is the other party's voice heard through)."""
-    own = _frame_db(tracks[index])
-    active = loud_frames(tracks[index])
-    for other_index, other in enumerate(tracks):
-        if other_index != index:
-            other_db = _frame_db(other)[:own.size]
-            active[:other_db.size] &= own[:other_db.size] >= other_db - bleed_margin_db
-    return active
+def own_voices(tracks: Sequence[np.ndarray], bleed_margin_db: float) -> list[np.ndarray]:
+    """Per track, per FRAME: whether the track carries its own voice there: loud for it (loud_frames), and
+    not `bleed_margin_db` quieter than another channel (that is the other party's voice heard through).
+    Each track's levels are computed once."""
+    levels = [_frame_db(track) for track in tracks]
+    voiced = []
+    for index, own in enumerate(levels):
+        active = _loud(own)
+        for other_index, other in enumerate(levels):
+            if other_index != index:
+                n = min(own.size, other.size)
+                active[:n] &= own[:n] >= other[:n] - bleed_margin_db
+        voiced.append(active)
+    return voiced
 
 
-def channel_speech(tracks: Sequence[np.ndarray], index: int, bleed_margin_db: float) -> list[Stretch]:
-    """Where track `index` carries its own voice (own_voice), as stretches."""
-    return merge_stretches(_runs(own_voice(tracks, index, bleed_margin_db)))
+def voice_stretches(voiced: np.ndarray) -> list[Stretch]:
+    """A track's voiced frames (own_voices) as stretches of its speech."""
+    return merge_stretches(_runs(voiced))
 
 
 def unheard(stretches: Sequence[Stretch], words: Sequence[Word], min_coverage: float = MIN_COVERAGE) -> list[Stretch]:

@@ -3,7 +3,7 @@
 Whisper stretches some words at a turn's edge over the silence after or before them (by 1-1.5 s on
 the real calls), into the other party's turn, and the words' times then give the wrong party the
 word, the turns and the overtalk. On a stereo call each party has a channel, so each word is trimmed
-to the frames where its channel carries its own voice (recover.own_voice); when those frames fall in
+to the frames where its channel carries its own voice (recover.own_voices); when those frames fall in
 runs more than recover.BRIDGE apart, to the run with the most of them. A word with no such frame
 keeps its times: nothing on its channel says where it was spoken.
 """
@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from callscope.conversation import Segment, Word
-from callscope.pipeline.recover import BRIDGE, FRAME, own_voice
+from callscope.pipeline.recover import BRIDGE, FRAME
 
 
 def voiced_span(word: Word, voiced: np.ndarray) -> tuple[float, float]:
@@ -30,13 +30,13 @@ def voiced_span(word: Word, voiced: np.ndarray) -> tuple[float, float]:
     return max(word.start, round(float(run[0]) * FRAME, 3)), min(word.end, round(float(run[-1] + 1) * FRAME, 3))
 
 
-def trim_to_own_voice(segments: list[Segment], tracks: Sequence[np.ndarray], bleed_margin_db: float) -> int:
+def trim_to_own_voice(segments: list[Segment], voiced: Sequence[np.ndarray]) -> int:
     """Trim the words of a call with one party per track to where their track carries its own voice
-    (segments follow their words and stay in time order); how many words were trimmed. Each word stays inside its old span,
-    so the words of a track keep their order, and never gets zero length."""
-    if len(tracks) < 2:
+    (`voiced`: per track, recover.own_voices); segments follow their words and stay in time order. How
+    many words were trimmed. Each word stays inside its old span, so the words of a track keep their
+    order, and never gets zero length."""
+    if len(voiced) < 2:
         return 0
-    voiced = [own_voice(tracks, index, bleed_margin_db) for index in range(len(tracks))]
     trimmed = 0
     for segment in segments:
         changed = False
