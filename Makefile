@@ -47,7 +47,7 @@ bench: install
 	test ! -f ../phone_dev/READY || $(BIN)/python benchmarks/bench_phone_asr.py --json benchmarks/results/phone_asr.json
 	test ! -f ../phone_dev/READY || $(BIN)/python benchmarks/bench_phone_diarization.py --json benchmarks/results/phone_diarization.json
 	@# Speed (issue 17): 30 min of the real phone set through `callscope run` and plain faster-whisper; where the time goes.
-	test ! -f ../phone_dev/READY || $(BIN)/python benchmarks/bench_speed.py --jobs 2 --json benchmarks/results/speed.json
+	test ! -f ../phone_dev/READY || $(BIN)/python benchmarks/bench_speed.py --json benchmarks/results/speed.json
 	@# The text-model benchmarks need ../shared/data (CLINC150); they are skipped without it.
 	test ! -d ../shared/data/clinc150 || $(BIN)/python benchmarks/bench_reasons_clinc.py --out benchmarks/results
 	test ! -d ../shared/data/clinc150 || $(BIN)/python benchmarks/bench_topics_clinc.py --sizes 10 --selections eom --out benchmarks/results

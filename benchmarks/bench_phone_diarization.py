@@ -170,7 +170,8 @@ class CachedTranscriber:
                             lambda: self.transcriber.transcribe(samples, track, one_party))
 
     def transcribe_without_vad(self, samples, track, language):
-        return self._cached(("novad-t0", self._digest(samples), track, language),   # temperature 0 only
+        # temperature 0 only, tokens capped and loops dropped (transcribe.new_tokens, transcribe.sure)
+        return self._cached(("novad-t0-capped", self._digest(samples), track, language),
                             lambda: self.transcriber.transcribe_without_vad(samples, track, language))
 
 
@@ -252,7 +253,7 @@ def callscope_processor(transcriber: CachedTranscriber, diariser: Diariser, diar
     settings.diarisation = DiarisationSettings(**{**settings.diarisation.model_dump(), **diarisation})
     processor = CallProcessor(settings)
     processor.transcriber = transcriber
-    processor._diariser = Variant(diariser, settings.diarisation)
+    processor._diarisers.add(Variant(diariser, settings.diarisation))   # one job: always lent this one
     return processor
 
 

@@ -1,6 +1,6 @@
 """Full pipeline speed on real phone speech: `callscope run` vs plain faster-whisper, same files, same run.
 
-    python benchmarks/bench_speed.py [--set ../phone_dev] [--minutes 30] [--jobs 1] [--json FILE]
+    python benchmarks/bench_speed.py [--set ../phone_dev] [--minutes 30] [--jobs 0] [--json FILE]
 
 The batch (~30 min of real speech, mono and stereo) comes from the phone dev set (docs/real_speech.md):
 the SpokenWOZ calls in both layouts, then each assembled call once, mono and stereo in turn, until
@@ -125,7 +125,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", type=Path, default=ROOT.parent / "phone_dev", help="phone_devset.py's --out")
     parser.add_argument("--minutes", type=float, default=30.0)
-    parser.add_argument("--jobs", type=int, default=1, help="callscope's run.jobs")
+    parser.add_argument("--jobs", type=int, default=0, help="callscope's run.jobs (0, its default: one per core)")
     parser.add_argument("--skip-plain", action="store_true")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
@@ -160,7 +160,7 @@ def main() -> None:
                  marks.get("calls_done", 0.0) - marks.get("models_loaded", 0.0) - sum(stages.values()),
              "corpus figures": marks.get("corpus_done", wall) - marks.get("calls_done", 0.0),
              "finishing": wall - marks.get("corpus_done", wall)}
-    print("where callscope's time goes (wall seconds, jobs=%d):" % args.jobs)
+    print("where callscope's time goes (wall seconds, jobs=%s):" % (args.jobs or "one per core"))
     for name, seconds in parts.items():
         print(f"  {name:55s} {seconds:7.1f} s  {100 * seconds / wall:5.1f}%")
     if "plain" in result:

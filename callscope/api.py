@@ -80,7 +80,8 @@ def run_batch(inputs: str | Path | Iterable[str | Path], out: str | Path, settin
     folder `out`: per-call files, manifest.json, the store, corpus figures and, with `reports`, the
     HTML reports in OUT/reports. Unchanged calls are skipped; a bad file is recorded as failed and
     the batch goes on. `hook` receives progress and messages (callscope/hooks.py). Calls run on
-    `settings.run.jobs` threads, or on a Dask cluster when `settings.run.cluster` is set (docs/cluster.md).
+    `settings.run.jobs` threads (0, the default: one per core), or on a Dask cluster when
+    `settings.run.cluster` is set (docs/cluster.md).
 
     A report failure does not raise: it is in `summary.report_error` (and `exit_code` is 1).
     """

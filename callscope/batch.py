@@ -120,7 +120,7 @@ class BatchRunner:
     """Runs the pipeline over many recordings into one output folder, reporting to `hook` (hooks.py).
 
     `processor()` gives the loaded models, called only when some call needs processing (default:
-    the models kept loaded for these settings, pipeline/loaded.py)."""
+    the models kept loaded for these settings with the batch's `run.jobs`, pipeline/loaded.py)."""
 
     def __init__(self, settings: Settings, out_dir: Path, hook: hooks.Hook | None = None,
                  processor: Callable[[], CallProcessor] | None = None,
@@ -128,7 +128,7 @@ class BatchRunner:
         self.settings = settings
         self.out_dir = Path(out_dir)
         self.hook = hook or hooks.silent
-        self.processor = processor or (lambda: processor_for(settings))
+        self.processor = processor
         self.text_processor = text_processor or (lambda: text_processor_for(settings))
         self.config_hash = settings.fingerprint()
         self.metadata = MetadataResolver(settings.metadata)
@@ -334,9 +334,12 @@ class BatchRunner:
     def _process(self, todo: list[Planned], manifest: Manifest, run_id: str, summary: RunSummary) -> None:
         started = perf_counter()
         total, completed = sum(max(p.duration, 0.1) for p in todo), 0.0
-        with executor_for(self.settings, self.processor) as executor:
+        run = self.settings.run.model_copy(update={"jobs": self.settings.run.jobs_for(len(todo))})
+        settings = self.settings.model_copy(update={"run": run})
+        with executor_for(settings, self.processor or (lambda: processor_for(settings))) as executor:
             self.hook(hooks.TRANSCRIBING, hooks.BatchProgress(0, len(todo), 0.0, 0.0), total=total, completed=0.0)
-            for planned in todo:
+            # longest first, so that no long call is left running on one core at the end
+            for planned in sorted(todo, key=lambda p: -p.duration):
                 executor.submit(AudioCall(planned.item, planned.sha256), planned)
             for done, (planned, outcome) in enumerate(executor.results(), start=1):
                 self._finish(outcome, planned, manifest, run_id, summary)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 import re
 from functools import cache
 from importlib import resources
@@ -75,7 +76,7 @@ class AsrSettings(_Strict):
     # stereo channels (one party each): the VAD's speech chunks (up to 30 s) decoded this many at once,
     # temperature 0 only (faster-whisper's BatchedInferencePipeline; with vad); 0: Whisper's sequential
     # windows, as mono tracks always are (two parties on one track lose words batched: docs/benchmarks.md)
-    batch_size: int = Field(8, ge=0)
+    batch_size: int = Field(4, ge=0)
     hotwords: list[str] = []   # names Whisper should expect (off by default: see docs/benchmarks.md)
 
     @field_validator("vad_threshold")
@@ -200,7 +201,7 @@ CLUSTER_FORMS = "local:N (N worker processes here) or tcp://HOST:PORT (a running
 class RunSettings(_Strict):
     """Batch execution: threads in this process (`jobs`), or a Dask cluster (`cluster`, docs/cluster.md)."""
 
-    jobs: int = Field(1, ge=1, le=64)
+    jobs: int = Field(0, ge=0, le=64)     # 0: one per core, no more than the batch's recordings
     cluster: str | None = None
     send_audio: Literal["auto", "always", "never"] = "auto"
 
@@ -210,6 +211,11 @@ class RunSettings(_Strict):
         if cluster is None or re.fullmatch(r"local:[1-9]\d*|(tcp|tls)://[^\s/]+:\d+", cluster):
             return cluster
         raise ValueError(f"{cluster!r} is not {CLUSTER_FORMS}")
+
+    def jobs_for(self, recordings: int) -> int:
+        """Calls processed at once in a batch of `recordings`: `jobs`, or with 0 one per core (one call alone
+        keeps every core for its own Whisper threads)."""
+        return self.jobs or max(1, min(os.cpu_count() or 1, recordings))
 
 
 MetadataGroup = Literal["call_time", "datetime", "date", "time", "queue", "agent", "team", "customer_id", "channel"]

@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,7 @@ def test_user_file_overrides_only_what_it_names(tmp_path: Path):
     path.write_text("asr:\n  beam_size: 2\n  language: fr\n")
     settings = load_settings(path)
     assert settings.asr.beam_size == 2 and settings.asr.language == "fr"
-    assert settings.asr.model == "base" and settings.run.jobs == 1
+    assert settings.asr.model == "base" and settings.run.jobs == 0
 
 
 @pytest.mark.parametrize(
@@ -77,3 +78,10 @@ def test_channel_settings_do_not_change_the_fingerprint_of_calls():
     assert load_settings(channels={"company_domains": ["Northwind.example"]}).fingerprint() == base.fingerprint()
     assert load_settings(channels={"company_domains": ["@Northwind.example"]}).channels.company_domains == [
         "northwind.example"]
+
+
+def test_jobs_default_to_one_per_core_but_never_more_than_the_recordings(monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    run = Settings().run
+    assert (run.jobs_for(10), run.jobs_for(3), run.jobs_for(1), run.jobs_for(0)) == (4, 3, 1, 1)
+    assert Settings(run={"jobs": 2}).run.jobs_for(1) == 2

@@ -8,8 +8,9 @@ import pytest
 from callscope.config import EnrichSettings
 from callscope.conversation import (Analysis, AspectMention, Conversation, Processing, Signal, Source, Utterance,
                                     Word)
-from callscope.errors import ConfigError
+from callscope.errors import ConfigError, ModelError
 from callscope.pipeline.enrich import NO_CUSTOMER, Enricher
+from callscope.pipeline.process import CallProcessor
 from callscope.redact import redact_conversation
 
 pytestmark = pytest.mark.slow     # loads text models (embedders, heads) or builds a large corpus
@@ -121,6 +122,22 @@ def test_empty_call_gets_metrics_only(enricher):
 def test_a_missing_taxonomy_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match=f"{tmp_path / 'absent.yaml'}: taxonomy file not found"):
         Enricher(EnrichSettings(taxonomy=str(tmp_path / "absent.yaml")))
+
+
+def test_the_text_models_load_beside_the_first_call_and_a_bad_one_stops_the_batch(tmp_path, fast_settings):
+    """CallProcessor loads the text models in the background; a bad model file ends the batch at the first
+    call's enrichment with its one-line reason, and no call is written."""
+    from callscope.api import run_batch
+    from tests.test_bad_inputs import noise
+
+    settings = fast_settings.model_copy(deep=True)
+    settings.enrich.sentiment_model = str(tmp_path / "nowhere")
+    processor = CallProcessor(settings)
+    with pytest.raises(ModelError, match=r"sentiment model .*nowhere: directory not found"):
+        processor.enricher
+    with pytest.raises(ModelError, match=r"sentiment model .*nowhere: directory not found"):
+        run_batch([noise(tmp_path / "call.wav", 0)], tmp_path / "out", settings, reports=False)
+    assert not list((tmp_path / "out").glob("call*.json"))
 
 
 def test_texts_quoted_in_the_analysis_are_redacted():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -13,10 +14,10 @@ from callscope.cli import app
 
 from callscope.evaluation.asr import normalise, word_error_rate
 from callscope.files import sha256_file
-from callscope.pipeline.audio import load_audio
+from callscope.pipeline.audio import SAMPLE_RATE, load_audio
 from callscope.pipeline.ingest import InputFile
 from callscope.pipeline.loaded import processor_for
-from callscope.pipeline.transcribe import Transcriber
+from callscope.pipeline.transcribe import MAX_NEW_TOKENS, Transcriber, new_tokens, sure
 from tests.conftest import conversation_of, sample_audio, write_wav
 
 
@@ -129,3 +130,17 @@ def test_eval_asr_bad_refs(tmp_path):
 def test_normalisation():
     assert normalise("Hello, World!  It's  “fine”.") == "hello world it's fine"
     assert normalise("Ça va? Très-bien.") == "ça va très bien"
+
+
+def test_without_vad_whisper_writes_what_speech_could_need_per_window():
+    """A repetition loop stops near what the audio could hold, not at faster-whisper's 448 tokens."""
+    assert new_tokens(int(6.2 * SAMPLE_RATE)) == 62
+    assert new_tokens(10 * 60 * SAMPLE_RATE) == MAX_NEW_TOKENS
+
+
+def test_a_repetition_loop_heard_without_vad_is_not_kept():
+    """The real call MUL1011's skipped speech gave "We're going to find you." five times (ratio 15.6)."""
+    loop = SimpleNamespace(avg_logprob=-0.16, no_speech_prob=0.25, compression_ratio=15.6)
+    assert not sure(loop)
+    assert sure(SimpleNamespace(avg_logprob=-0.16, no_speech_prob=0.25, compression_ratio=1.6))
+    assert not sure(SimpleNamespace(avg_logprob=-1.2, no_speech_prob=0.25, compression_ratio=1.6))

@@ -24,7 +24,7 @@ def run(
     inputs: list[Path] = typer.Argument(..., help="Recordings, text inputs and/or folders (searched recursively)."),
     out_dir: Path = typer.Option(Path("out"), "--out", "-o", help="Output folder."),
     config: Optional[Path] = ConfigOption,
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Calls processed at once."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Calls processed at once (default: one per core)."),
     cluster: Optional[str] = typer.Option(None, "--cluster", help="Process calls on Dask: local:N worker "
                                           "processes, or tcp://HOST:8786 (a running scheduler; docs/cluster.md)."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="ASR model (overrides asr.model)."),

@@ -27,7 +27,7 @@ from callscope.nlp.opinions import OpinionAdjusted, OpinionModel
 from callscope.nlp.reasons import DEFAULT_EMBEDDERS, ReasonClassifier
 from callscope.nlp.signals import SignalDetector, split_sentences
 from callscope.nlp.signals import split_clauses as split_signal_clauses
-from callscope.nlp.taxonomy import load_taxonomy
+from callscope.nlp.taxonomy import Taxonomy, load_taxonomy
 from callscope.nlp.textclf import load_text_classifier
 from callscope.nlp.trajectory import trajectory
 from callscope.pipeline.metrics import call_metrics, channel_metrics
@@ -85,9 +85,9 @@ class Enricher:
     """The text models and settings every call is enriched with: loaded once, shared by the worker
     threads (one call at a time: the models are small and the machine's cores are Whisper's)."""
 
-    def __init__(self, settings: EnrichSettings):
+    def __init__(self, settings: EnrichSettings, taxonomy: Taxonomy | None = None):
         self.settings = settings
-        self.taxonomy = load_taxonomy(settings.taxonomy_path())
+        self.taxonomy = taxonomy or load_taxonomy(settings.taxonomy_path())
         # load and verify the classifiers and their feature models now, not on the first call
         classifier = load_text_classifier("sentiment", settings.sentiment_model, settings.sentiment_labels)
         emotion = load_text_classifier("emotion", settings.emotion_model, settings.emotion_labels)

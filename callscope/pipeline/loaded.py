@@ -37,7 +37,7 @@ def processor_for(settings: Settings) -> CallProcessor:
     """The models for `settings` (a copy is kept: later changes to `settings` give other models)."""
     with _lock:
         return _kept(_loaded, settings.model_dump_json(),
-                     lambda: CallProcessor(settings.model_copy(deep=True), settings.run.jobs))
+                     lambda: CallProcessor(settings.model_copy(deep=True), settings.run.jobs_for(1)))
 
 
 def text_processor_for(settings: Settings) -> TextProcessor:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from time import perf_counter
 from typing import Callable
 
@@ -15,11 +16,13 @@ from callscope.conversation import Conversation, Processing, Segment, Speaker, T
 from callscope.preflight import preflight
 from callscope.manifest import now
 from callscope.nlp.role_words import RoleByWords, role_examples
+from callscope.nlp.taxonomy import load_taxonomy
 from callscope.pipeline.align import (build_utterances, find_overtalk, label_words, label_words_by_turns,
                                       speech_intervals, talk_seconds, track_speakers)
 from callscope.pipeline.audio import DecodedAudio, load_audio
 from callscope.pipeline.bleed import drop_bleed
 from callscope.pipeline.enrich import Enricher
+from callscope.pipeline.idle import Idle
 from callscope.pipeline.ingest import InputFile
 from callscope.pipeline.one_voice import (EVIDENCE, ROLES_BY_WORDS_EVIDENCE, TWO_VOICES_EVIDENCE,
                                           parties_of_voices, roles_from_sentences, sentence_agent_probability,
@@ -34,35 +37,48 @@ from callscope.redact import redact_conversation
 class CallProcessor:
     """The loaded models and the settings every call is processed with.
 
-    The diarisation model is loaded on the first mono call, the role-by-words
-    head learnt on the first call heard as one voice; both are shared by all
-    worker threads, one call at a time. The text models of the enrichment
-    stage are loaded here (a bad taxonomy stops the run before any call).
+    The diarisation models are loaded on the first mono call, once more for
+    each call diarised beside another (a pipeline diarises one call at a time;
+    calls never wait for it). The role-by-words head is learnt on the first
+    call heard as one voice and shared by all worker threads. The text models
+    of the enrichment stage load in the background from here, while the
+    first calls are transcribed (a bad taxonomy stops the run before any
+    call; a bad model file at the first call's enrichment).
     """
 
     def __init__(self, settings: Settings, jobs: int = 1):
         preflight(settings)
         self.settings = settings
-        self.enricher = Enricher(settings.enrich) if settings.enrich.enabled else None
+        self._enricher: Future | None = None
+        if settings.enrich.enabled:   # the text models load while the first calls are transcribed
+            loader = ThreadPoolExecutor(1, thread_name_prefix="callscope-load")
+            self._enricher = loader.submit(Enricher, settings.enrich, load_taxonomy(settings.enrich.taxonomy_path()))
+            loader.shutdown(wait=False)
         # Read now, so a bad examples file stops the run before any call; the head is learnt when first needed.
         self._role_examples = role_examples(settings) if settings.roles.by_words else None
         self.transcriber = Transcriber(settings.asr, jobs)
-        self._diariser = None
-        self._diariser_lock = threading.Lock()
+        self._diarisers = Idle(self._load_diariser)
         self._role_head = None
         self._role_head_lock = threading.Lock()
+
+    @property
+    def enricher(self) -> Enricher | None:
+        """The enrichment stage's models (None when it is off); waits for them on the first call."""
+        return self._enricher.result() if self._enricher else None
+
+    def _load_diariser(self):
+        """pyannote's pipeline with the diarisation models, loaded for a job's first mono call (40 MB)."""
+        from callscope.pipeline.diarise import Diariser
+
+        return Diariser(self.settings.diarisation)
 
     def _diarise(self, audio: DecodedAudio) -> tuple[list[Turn], list[Turn], list[Turn] | None]:
         """Overlapping and exclusive speaker turns of a mono recording, and when one speaker holds
         nearly all the speech, the exclusive turns of the same call clustered in two (else None)."""
-        from callscope.pipeline.diarise import Diariser
-
         count = self.settings.speakers
-        with self._diariser_lock:
-            if self._diariser is None:
-                self._diariser = Diariser(self.settings.diarisation)
-            result = self._diariser.diarise(audio.tracks[0], num_speakers=count.num_speakers,
-                                            min_speakers=count.min_speakers, max_speakers=count.max_speakers)
+        with self._diarisers.lend() as diariser:
+            result = diariser.diarise(audio.tracks[0], num_speakers=count.num_speakers,
+                                      min_speakers=count.min_speakers, max_speakers=count.max_speakers)
         convert = lambda turns: [Turn(start=t.start, end=t.end, speaker=t.speaker) for t in turns]  # noqa: E731
         two_party = convert(result.two_party.exclusive) if result.two_party else None
         return convert(result.turns), convert(result.exclusive), two_party

@@ -8,9 +8,8 @@ Silero gives its loud frames (docs/real_speech.md has the measurements)."""
 
 from __future__ import annotations
 
+import math
 import os
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +19,7 @@ from callscope.config import AsrSettings
 from callscope.conversation import Segment, Word
 from callscope.errors import ModelError
 from callscope.pipeline.audio import SAMPLE_RATE
+from callscope.pipeline.idle import Idle
 from callscope.pipeline.long_audio import pieces
 from callscope.pipeline.recover import FRAME, loud_frames
 
@@ -37,6 +37,9 @@ class TrackTranscript:
 
 RANDOM_SEED = 0
 LOG_PROB_THRESHOLD, NO_SPEECH_THRESHOLD = -1.0, 0.6   # faster-whisper's defaults
+COMPRESSION_RATIO_THRESHOLD = 2.4                       # faster-whisper's default: above it, a repetition loop
+TOKENS_PER_SECOND = 10       # more than a second of the fastest speech takes (words and timestamps)
+MAX_NEW_TOKENS = 220         # per 30 s window: openai-whisper's 224, less a hotword prompt's overflow
 
 
 def whisper_options(settings: AsrSettings) -> dict:
@@ -150,24 +153,10 @@ class Transcriber:
 
     def __init__(self, settings: AsrSettings, jobs: int = 1):
         self.settings = settings
-        self.jobs = jobs
         self.model = load_whisper(settings, jobs)     # also the plain faster-whisper of benchmarks and tests
-        self._idle = [self.model]
-        self._idle_lock = threading.Lock()
+        self._models = Idle(lambda: load_whisper(settings, jobs), usable=lambda model: not model.model.sampled)
+        self._models.add(self.model)
         self.options = whisper_options(settings)
-
-    @contextmanager
-    def _whisper(self):
-        """A model no other transcription is using, that has not sampled yet."""
-        with self._idle_lock:
-            model = self._idle.pop() if self._idle else None
-        if model is None or model.model.sampled:
-            model = load_whisper(self.settings, self.jobs)
-        try:
-            yield model
-        finally:
-            with self._idle_lock:
-                self._idle.append(model)
 
     def options_for(self, samples: np.ndarray) -> dict:
         """`self.options` with the VAD threshold for this 16 kHz track (see vad_threshold)."""
@@ -183,7 +172,7 @@ class Transcriber:
         threshold = options["vad_parameters"]["threshold"] if self.settings.vad else None
         result, speech, language, probability = [], 0.0, None, None
         for begin, end in pieces(samples):   # a long track piece by piece (long_audio.py)
-            with self._whisper() as whisper:
+            with self._models.lend() as whisper:
                 segments, info = self._decode(whisper, samples[begin:end],
                                               {**options, "language": language or options["language"]}, one_party)
                 found = _segments(segments, track, begin / SAMPLE_RATE)
@@ -205,16 +194,30 @@ class Transcriber:
 
     def transcribe_without_vad(self, samples: np.ndarray, track: int, language: str | None) -> list[Segment]:
         """Segments of 16 kHz audio heard without VAD, in `language` (None: detected), decoded at
-        temperature 0 only, keeping those Whisper is sure of: average log-probability and no-speech
-        probability both within Whisper's own thresholds (faster-whisper drops a segment only when both fail)."""
+        temperature 0 only, at most `new_tokens` a window, keeping the segments Whisper is `sure` of."""
         options = {**self.options, "vad_filter": False, "language": language or self.settings.language,
                    "temperature": 0.0}   # no fallback: a sampled guess is not one Whisper is sure of
         found = []
         for begin, end in pieces(samples):
-            with self._whisper() as whisper:
-                found += _segments(whisper.transcribe(samples[begin:end], **options)[0], track, begin / SAMPLE_RATE)
-        return [s for s in found
-                if s.avg_logprob >= LOG_PROB_THRESHOLD and s.no_speech_prob <= NO_SPEECH_THRESHOLD]
+            with self._models.lend() as whisper:
+                segments, _ = whisper.transcribe(samples[begin:end], max_new_tokens=new_tokens(end - begin), **options)
+                found += _segments([s for s in segments if sure(s)], track, begin / SAMPLE_RATE)
+        return found
+
+
+def new_tokens(samples: int) -> int:
+    """The most tokens Whisper may write per window of `samples` 16 kHz samples heard without VAD: as
+    many as speech could need (TOKENS_PER_SECOND), so that a repetition loop stops there rather than at
+    faster-whisper's 448 (on the real call MUL1011, 6 s of audio took 13 CPU s and gave 112 words)."""
+    return min(MAX_NEW_TOKENS, math.ceil(TOKENS_PER_SECOND * min(samples / SAMPLE_RATE, 30.0)))
+
+
+def sure(segment) -> bool:
+    """Whether Whisper is sure of a faster-whisper segment decoded at temperature 0 only: average
+    log-probability and no-speech probability within its thresholds (faster-whisper drops a segment
+    only when both fail), and not a repetition loop (compression ratio within its threshold)."""
+    return (segment.avg_logprob >= LOG_PROB_THRESHOLD and segment.no_speech_prob <= NO_SPEECH_THRESHOLD
+            and segment.compression_ratio <= COMPRESSION_RATIO_THRESHOLD)
 
 
 def _segments(segments, track: int, offset: float = 0.0) -> list[Segment]:
