@@ -1,6 +1,6 @@
 """Full pipeline speed on real phone speech: `callscope run` vs plain faster-whisper, same files, same run.
 
-    python benchmarks/bench_speed.py [--set ../phone_dev] [--minutes 30] [--jobs 0] [--json FILE]
+    python benchmarks/bench_speed.py [--set ../phone_dev] [--minutes 30] [--jobs 0] [--config FILE] [--json FILE]
 
 The batch (~30 min of real speech, mono and stereo) comes from the phone dev set (docs/real_speech.md):
 the SpokenWOZ calls in both layouts, then each assembled call once, mono and stereo in turn, until
@@ -49,7 +49,7 @@ def batch_items(devset: Path, minutes: float) -> list[dict]:
     return chosen
 
 
-def child_callscope(paths: list[str], out: str, jobs: int) -> dict:
+def child_callscope(paths: list[str], out: str, jobs: int, config: str | None = None) -> dict:
     """Run in the child process: the batch through callscope; start-up and corpus times from the hook."""
     started = perf_counter()
     marks: dict[str, float] = {}
@@ -66,7 +66,7 @@ def child_callscope(paths: list[str], out: str, jobs: int) -> dict:
     from callscope import api
     from callscope.config import load_settings
 
-    summary = api.run_batch(paths, out, load_settings(run={"jobs": jobs}), hook, reports=False)
+    summary = api.run_batch(paths, out, load_settings(config, run={"jobs": jobs}), hook, reports=False)
     return {"wall_s": perf_counter() - started, "marks": marks, "failed": len(summary.failures),
             "audio_s": summary.audio_seconds}
 
@@ -126,6 +126,7 @@ def main() -> None:
     parser.add_argument("--set", type=Path, default=ROOT.parent / "phone_dev", help="phone_devset.py's --out")
     parser.add_argument("--minutes", type=float, default=30.0)
     parser.add_argument("--jobs", type=int, default=0, help="callscope's run.jobs (0, its default: one per core)")
+    parser.add_argument("--config", type=Path, help="a settings file over callscope's defaults")
     parser.add_argument("--skip-plain", action="store_true")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
@@ -145,7 +146,8 @@ def main() -> None:
               f"{cpu_figures(result['plain'], audio)}", flush=True)
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "out"
-        callscope = in_child("callscope", {"paths": paths, "out": str(out), "jobs": args.jobs})
+        callscope = in_child("callscope", {"paths": paths, "out": str(out), "jobs": args.jobs,
+                                         "config": str(args.config) if args.config else None})
         stages, per_call = stage_seconds(out)
     marks = callscope["marks"]
     result["callscope"] = {**callscope, "x_real_time": round(audio / callscope["wall_s"], 2),
