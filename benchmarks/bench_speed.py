@@ -30,6 +30,10 @@ from pathlib import Path
 from time import perf_counter
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from callscope.config import RunSettings  # noqa: E402
+
 STAGES = ("decode", "transcribe", "diarise", "recover", "align", "enrich", "redact", "store")
 
 
@@ -156,19 +160,25 @@ def main() -> None:
     print(f"callscope run: {callscope['wall_s']:.0f} s wall ({audio / callscope['wall_s']:.1f}x real time), "
           f"{cpu_figures(result['callscope'], audio)}, {callscope['failed']} failed", flush=True)
     wall = callscope["wall_s"]
-    parts = {"start-up (imports, models)": marks.get("models_loaded", 0.0),
-             **{f"calls: {s}": stages.get(s, 0.0) for s in STAGES if s in stages},
-             "calls: other (writing files, warm-up of lazy models)":
-                 marks.get("calls_done", 0.0) - marks.get("models_loaded", 0.0) - sum(stages.values()),
+    jobs = RunSettings(jobs=args.jobs).jobs_for(len(items))
+    calls_wall = marks.get("calls_done", 0.0) - marks.get("models_loaded", 0.0)
+    parts = {"start-up (imports, models)": marks.get("models_loaded", 0.0), "calls": calls_wall,
              "corpus figures": marks.get("corpus_done", wall) - marks.get("calls_done", 0.0),
              "finishing": wall - marks.get("corpus_done", wall)}
-    print("where callscope's time goes (wall seconds, jobs=%s):" % (args.jobs or "one per core"))
+    print(f"where callscope's time goes ({wall:.0f} s wall):")
     for name, seconds in parts.items():
         print(f"  {name:55s} {seconds:7.1f} s  {100 * seconds / wall:5.1f}%")
+    job_seconds = calls_wall * jobs      # the calls' wall time on each of the jobs running them at once
+    calls = {**{s: stages[s] for s in STAGES if s in stages},
+             "other (waiting, writing files, warm-up of lazy models)": job_seconds - sum(stages.values())}
+    print(f"the calls' {calls_wall:.0f} s on {jobs} job(s) at once = {job_seconds:.0f} job-seconds, by stage:")
+    for name, seconds in calls.items():
+        print(f"  {name:55s} {seconds:7.1f} s  {100 * seconds / job_seconds:5.1f}%")
     if "plain" in result:
         print(f"callscope / plain: wall time {wall / result['plain']['wall_s']:.2f}, CPU seconds "
               f"{callscope['cpu_s'] / result['plain']['cpu_s']:.2f}; load average now {result['load_after']:.1f}")
     result["where"] = {name: round(seconds, 2) for name, seconds in parts.items()}
+    result["calls_job_seconds"] = {"jobs": jobs, **{name: round(seconds, 2) for name, seconds in calls.items()}}
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=2) + "\n")

@@ -45,6 +45,26 @@ def test_pipeline_gives_exactly_what_faster_whisper_gives(tmp_path, settings):
 
 
 @pytest.mark.slow
+def test_a_tracks_first_window_is_encoded_once_for_the_same_words(settings, monkeypatch):
+    """Sequential faster-whisper encodes a track's first 30 s twice (to detect its language, then to
+    decode it); callscope encodes it once and hears exactly the same words, and the model it lent is
+    plain faster-whisper again afterwards."""
+    from faster_whisper import WhisperModel
+
+    encoded = []
+    encode = WhisperModel.encode
+    monkeypatch.setattr(WhisperModel, "encode", lambda model, features: encoded.append(1) or encode(model, features))
+    samples = decode_audio(str(sample_audio("identity_check")))     # mono, 65 s: three windows
+    transcriber = Transcriber(settings.asr.model_copy(update={"language": None}))
+    ours = [(w.text, w.start, w.end) for s in transcriber.transcribe(samples, 0).segments for w in s.words]
+    ours_encoded, encoded[:] = len(encoded), []
+    segments, info = transcriber.model.transcribe(samples, **transcriber.options_for(samples))
+    plain = [(w.word.strip(), round(w.start, 3), round(w.end, 3)) for s in segments for w in s.words]
+    assert info.language == "en" and len(plain) > 60
+    assert ours == plain and ours_encoded == len(encoded) - 1 >= 2
+
+
+@pytest.mark.slow
 def test_batched_decoding_gives_timed_words_and_the_same_words_twice(tmp_path, settings, monkeypatch):
     """asr.batch_size: the VAD's chunks of one party's track decoded together give the call's words with
     times, the same again after another call, and nothing sampled (so no model is replaced); a track of
