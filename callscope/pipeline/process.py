@@ -17,6 +17,7 @@ from callscope.preflight import preflight
 from callscope.manifest import now
 from callscope.nlp.role_words import RoleByWords, role_examples
 from callscope.nlp.taxonomy import load_taxonomy
+from callscope.pipeline import heap
 from callscope.pipeline.align import (build_utterances, find_overtalk, label_words, label_words_by_turns,
                                       speech_intervals, talk_seconds, track_speakers)
 from callscope.pipeline.audio import DecodedAudio, load_audio
@@ -41,19 +42,20 @@ class CallProcessor:
     each call diarised beside another (a pipeline diarises one call at a time;
     calls never wait for it). The role-by-words head is learnt on the first
     call heard as one voice and shared by all worker threads. The text models
-    of the enrichment stage load in the background from here, while the
-    first calls are transcribed (a bad taxonomy stops the run before any
-    call; a bad model file at the first call's enrichment).
+    of the enrichment stage load in the background once the first call is
+    transcribed, beside the rest of the calls' work but not beside a long
+    call's transcription, whose peak memory they would add to (a bad
+    taxonomy stops the run before any call; a bad model file at the first
+    call's enrichment).
     """
 
     def __init__(self, settings: Settings, jobs: int = 1):
         preflight(settings)
         self.settings = settings
+        # Read now, so a bad taxonomy stops the run before any call; the text models load later (start_enricher).
+        self._taxonomy = load_taxonomy(settings.enrich.taxonomy_path()) if settings.enrich.enabled else None
         self._enricher: Future | None = None
-        if settings.enrich.enabled:   # the text models load while the first calls are transcribed
-            loader = ThreadPoolExecutor(1, thread_name_prefix="callscope-load")
-            self._enricher = loader.submit(Enricher, settings.enrich, load_taxonomy(settings.enrich.taxonomy_path()))
-            loader.shutdown(wait=False)
+        self._enricher_lock = threading.Lock()
         # Read now, so a bad examples file stops the run before any call; the head is learnt when first needed.
         self._role_examples = role_examples(settings) if settings.roles.by_words else None
         self.transcriber = Transcriber(settings.asr, jobs)
@@ -61,9 +63,18 @@ class CallProcessor:
         self._role_head = None
         self._role_head_lock = threading.Lock()
 
+    def start_enricher(self) -> None:
+        """Start loading the text models in a background thread, once (nothing when enrichment is off)."""
+        with self._enricher_lock:
+            if self._enricher is None and self.settings.enrich.enabled:
+                loader = ThreadPoolExecutor(1, thread_name_prefix="callscope-load")
+                self._enricher = loader.submit(_loaded_enricher, self.settings, self._taxonomy)
+                loader.shutdown(wait=False)
+
     @property
     def enricher(self) -> Enricher | None:
-        """The enrichment stage's models (None when it is off); waits for them on the first call."""
+        """The enrichment stage's models (None when it is off), loaded if not yet started; waits for them."""
+        self.start_enricher()
         return self._enricher.result() if self._enricher else None
 
     def _load_diariser(self):
@@ -156,6 +167,7 @@ class CallProcessor:
         one_party = len(audio.tracks) > 1    # a stereo channel per party
         transcripts = [self.transcriber.transcribe(samples, index, one_party) for index, samples in enumerate(audio.tracks)]
         lap("transcribe")
+        self.start_enricher()   # beside the rest of the call: not during a long call's transcription (peak RSS)
 
         warnings = list(audio.warnings)
         segments = sorted((s for t in transcripts for s in t.segments), key=lambda s: (s.start, s.track))
@@ -213,6 +225,7 @@ class CallProcessor:
                 created_at=now(),
             ),
         )
+        del audio   # a 2-hour stereo call's tracks are 0.9 GB: gone before the text models run
         if self.enricher:  # before redaction: the models read the real words
             self.enricher.enrich(conversation)
             lap("enrich")
@@ -222,6 +235,14 @@ class CallProcessor:
             lap("redact")
         conversation.processing.seconds = lap.seconds
         return conversation
+
+
+def _loaded_enricher(settings: Settings, taxonomy) -> Enricher:
+    """The enrichment stage's models, and the heap they were read through given back (heap.py): loaded
+    beside a call, their freed read buffers would stay resident for the rest of the run."""
+    enricher = Enricher(settings.enrich, taxonomy)
+    heap.trim()
+    return enricher
 
 
 class Laps:

@@ -19,6 +19,7 @@ from callscope import registry
 from callscope.config import AsrSettings
 from callscope.conversation import Segment, Word
 from callscope.errors import ModelError
+from callscope.pipeline import heap
 from callscope.pipeline.audio import SAMPLE_RATE
 from callscope.pipeline.idle import Idle
 from callscope.pipeline.long_audio import pieces
@@ -206,6 +207,7 @@ class Transcriber:
                 segments, info = self._decode(whisper, samples[begin:end],
                                               {**options, "language": language or options["language"]}, one_party)
                 found = _segments(segments, track, begin / SAMPLE_RATE)
+            heap.trim()     # Whisper's freed buffers of this piece (features, encoder batches): heap.py
             speech += info.duration_after_vad if self.settings.vad else info.duration
             if language is None and (found or self.settings.language):
                 language, probability = info.language, round(info.language_probability, 4)
