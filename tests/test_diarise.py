@@ -68,6 +68,24 @@ def test_der_parts_add_up():
     assert overall.der == pytest.approx(0.2)
 
 
+def test_sliding_chunks_take_their_fbank_frames_from_one_pass(diariser, sample, monkeypatch):
+    import torch
+
+    embedding, waveform = diariser.embedding, torch.from_numpy(sample[0])
+    passes, fbank = [], embedding.fbank
+    monkeypatch.setattr(embedding, "fbank", lambda samples: passes.append(len(samples)) or fbank(samples))
+    assert embedding.chunk_step == 16000     # pyannote's 10 s chunks, every 1 s
+    chunks = [waveform[start:start + 160000] for start in range(0, len(waveform) - 159999, 16000)]
+    tail = waveform[len(chunks) * 16000:]
+    chunks.append(torch.nn.functional.pad(tail, (0, 160000 - len(tail))))    # the last one, padded
+    chunks.insert(5, chunks[9])              # not a continuation: its fbank is its own
+    with torch.inference_mode():
+        shared = embedding.chunk_fbanks(chunks)
+        assert len(passes) == 3              # chunks 0-4, the odd one, the rest
+        assert [len(f) for f in shared] == [998] * len(chunks)
+        assert all(torch.equal(f, embedding.fbank(chunk)) for f, chunk in zip(shared, chunks))
+
+
 @pytest.mark.slow
 def test_onnx_networks_give_the_torch_outputs(diariser):
     import torch

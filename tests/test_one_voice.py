@@ -55,6 +55,21 @@ def agent_probability():
     return lambda texts: sentence_agent_probability(texts, head, settings.roles)
 
 
+def test_the_role_head_reads_its_examples_vectors_from_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("CALLSCOPE_CACHE", str(tmp_path))
+    agent, customer = ["How can I help you today?", "Let me check that for you."], ["My parcel never came.",
+                                                                                    "I want a refund."]
+    first = RoleByWords(agent, customer)
+    encoded = []
+    backend = first._embedder.backend
+    real_encode = backend.encode
+    monkeypatch.setattr(backend, "encode", lambda texts: encoded.extend(texts) or real_encode(texts))
+    second = RoleByWords(agent, customer)
+    assert encoded == []          # the second start embedded no example
+    probe = ["Where is my order?", "Is there anything else I can help with?"]
+    np.testing.assert_array_equal(second.agent_probability(probe), first.agent_probability(probe))
+
+
 def test_sentences_end_at_full_stops_and_questions():
     units = sentences(words_of(["Hello there. How can I help?", "My card"]))
     assert [" ".join(w.text for w in unit) for unit in units] == ["Hello there.", "How can I help?", "My card"]

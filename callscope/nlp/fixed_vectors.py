@@ -1,4 +1,4 @@
-"""Unit embeddings of the configuration's fixed texts (the taxonomy's reasons, opinion and signal
+"""Unit embeddings of the configuration's fixed texts (the taxonomy's reasons, opinion, signal and role
 examples), kept on disk so that each process start (each run, each worker) does not embed them again.
 
 Embedding them took about half of the text models' start-up (some 20 CPU seconds on 2 cores). Only

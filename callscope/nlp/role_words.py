@@ -19,6 +19,7 @@ from sklearn.linear_model import LogisticRegression
 from callscope.config import Settings, read_yaml
 from callscope.errors import ConfigError
 from callscope.nlp.embeddings import get_embedder, unit_embeddings
+from callscope.nlp.fixed_vectors import fixed_unit_embeddings
 from callscope.nlp.taxonomy import load_taxonomy
 from callscope.threads import one_blas_thread
 
@@ -57,7 +58,7 @@ class RoleByWords:
                            + [TAXONOMY_SHARE * len(customer) / max(len(reasons), 1)] * len(reasons))
         with one_blas_thread():
             self._head = LogisticRegression(class_weight="balanced", max_iter=2000).fit(
-                unit_embeddings(self._embedder, texts), labels, sample_weight=weights)
+                fixed_unit_embeddings(self._embedder, texts), labels, sample_weight=weights)
 
     def agent_probability(self, texts: Sequence[str]) -> np.ndarray:
         """P(the agent said it) for each text."""

@@ -51,11 +51,13 @@ def load_campplus_network(source: Path, weights: Path) -> torch.nn.Module:
 class CAMPPlusEmbedding(Model):
     """pyannote-compatible speaker embedding model around a loaded CAM++ network."""
 
-    def __init__(self, network: Callable[[torch.Tensor], torch.Tensor], workers: int = 1, max_frames: int = 0):
+    def __init__(self, network: Callable[[torch.Tensor], torch.Tensor], workers: int = 1, max_frames: int = 0,
+                 chunk_step: int = 0):
         super().__init__(sample_rate=SAMPLE_RATE, num_channels=1)
         self.network = network  # the torch network, or the same under ONNX Runtime (onnx_export.py)
         self.workers = workers
         self.max_frames = max_frames  # longer selections keep their middle frames (0: no limit)
+        self.chunk_step = chunk_step  # samples between the starts of the pipeline's sliding chunks (0: unknown)
         self.eval()
 
     @property
@@ -77,6 +79,25 @@ class CAMPPlusEmbedding(Model):
                                 (min(first + piece_frames, frames) - 1) * FRAME_SHIFT + FRAME_LENGTH])
             for first in range(0, frames, piece_frames)])
 
+    def chunk_fbanks(self, waveforms: list[torch.Tensor]) -> list[torch.Tensor]:
+        """`fbank` of each (num_samples,) chunk. Chunks that each continue the previous one `chunk_step`
+        samples on (pyannote's sliding chunks overlap by 90%) are one waveform: its fbank is computed once
+        and each chunk takes its frames (the same frames: each is computed from its own 400 samples)."""
+        shift = self.chunk_step // FRAME_SHIFT if self.chunk_step % FRAME_SHIFT == 0 else 0
+        runs: list[list[torch.Tensor]] = []
+        for previous, waveform in zip([None, *waveforms], waveforms):
+            if (shift and previous is not None and len(previous) == len(waveform) > self.chunk_step
+                    and torch.equal(previous[self.chunk_step:], waveform[:-self.chunk_step])):
+                runs[-1].append(waveform)
+            else:
+                runs.append([waveform])
+        features = []
+        for run in runs:
+            whole = self.long_fbank(torch.cat([run[0], *(w[-self.chunk_step:] for w in run[1:])]))
+            frames = 1 + (len(run[0]) - FRAME_LENGTH) // FRAME_SHIFT
+            features += [whole[i * shift:i * shift + frames] for i in range(len(run))]
+        return features
+
     def embed_frames(self, features: torch.Tensor) -> torch.Tensor:
         """(num_frames, 80) fbank of one speaker -> (192,) embedding."""
         if len(features) < MIN_FRAMES:
@@ -97,8 +118,10 @@ class CAMPPlusEmbedding(Model):
                 chunks[-1][1].append((i, mask))
             else:
                 chunks.append((waveform, [(i, mask)]))
+        with torch.inference_mode():
+            features = self.chunk_fbanks([waveform[0] for waveform, _ in chunks])
         with ThreadPoolExecutor(self.workers) as pool:
-            for done in pool.map(self._embed_chunk, chunks):
+            for done in pool.map(self._embed_chunk, features, [speakers for _, speakers in chunks]):
                 for i, embedding in done:
                     embeddings[i] = embedding
         heap.trim()  # else the freed buffers of every batch stay resident: heap.py
@@ -118,11 +141,9 @@ class CAMPPlusEmbedding(Model):
         with ThreadPoolExecutor(self.workers) as pool:
             return torch.stack(list(pool.map(embed, pieces)))
 
-    def _embed_chunk(self, chunk: tuple[torch.Tensor, list]) -> list[tuple[int, torch.Tensor]]:
-        """Embeddings of the active speakers of one chunk, its fbank computed once."""
-        waveform, speakers = chunk
+    def _embed_chunk(self, features: torch.Tensor, speakers: list) -> list[tuple[int, torch.Tensor]]:
+        """Embeddings of the active speakers of one chunk from its fbank `features`."""
         with torch.inference_mode():  # worker threads do not inherit the caller's mode
-            features = self.fbank(waveform[0])
             done = []
             for i, mask in speakers:
                 selected = features

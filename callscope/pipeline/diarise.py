@@ -164,7 +164,9 @@ class Diariser:
             segmentation.forward = fast_segmentation
         self.embedding = CAMPPlusEmbedding(_fastest(network, CAMPPLUS, "campplus", MODEL_FILES["embedding"][1],
                                                     MODEL_FILES["embedding_code"][1]), workers=threads,
-                                           max_frames=round(self.settings.embedding_max_seconds * 100))
+                                           max_frames=round(self.settings.embedding_max_seconds * 100),
+                                           chunk_step=round(segmentation.specifications.duration
+                                                            * self.settings.segmentation_step * SAMPLE_RATE))
 
         from callscope.pipeline.bounded_clustering import BoundedAgglomerativeClustering
 
