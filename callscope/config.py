@@ -113,7 +113,7 @@ class DiarisationSettings(_Strict):
     min_cluster_size: int = Field(12, ge=1)             # smaller clusters join the nearest large one
     method: str = "centroid"                            # scipy linkage method
     exclude_overlap: bool = False                       # embed only single-speaker frames
-    segmentation_batch_size: int = Field(32, ge=1)
+    segmentation_batch_size: int = Field(8, ge=1)       # ONNX Runtime keeps the largest batch's buffers: 32 held 0.9 GB
     embedding_batch_size: int = Field(30, ge=1)         # a multiple of 3 speakers per chunk
     embedding_max_seconds: float = Field(5.0, ge=0)     # embed at most this much of a speaker per chunk (0: all)
     threads: int = Field(0, ge=0)                       # embedding worker threads; 0: one per core

@@ -124,11 +124,11 @@ def test_a_missing_taxonomy_is_a_config_error(tmp_path):
         Enricher(EnrichSettings(taxonomy=str(tmp_path / "absent.yaml")))
 
 
-def test_the_text_models_load_after_the_first_transcription_and_a_bad_one_stops_the_batch(tmp_path, fast_settings,
-                                                                                         monkeypatch):
-    """CallProcessor loads the text models in the background once the first call is transcribed (not
-    beside a long call's transcription, whose peak memory they would add to); a bad model file ends the
-    batch at the first call's enrichment with its one-line reason, and no call is written."""
+def test_the_text_models_load_after_the_first_calls_asr_and_a_bad_one_stops_the_batch(tmp_path, fast_settings,
+                                                                                     monkeypatch):
+    """CallProcessor loads the text models in the background once the first call is transcribed and heard
+    again (not beside a long call's ASR or diarisation, whose peak memory they would add to); a bad model
+    file ends the batch at the first call's enrichment with its one-line reason, and no call is written."""
     from callscope.api import run_batch
     from callscope.pipeline import process
     from tests.test_bad_inputs import noise
@@ -138,6 +138,9 @@ def test_the_text_models_load_after_the_first_transcription_and_a_bad_one_stops_
     monkeypatch.setattr(process, "_loaded_enricher", lambda *args: events.append("load") or load(*args))
     monkeypatch.setattr(process.Transcriber, "transcribe",
                         lambda *args, **kwargs: events.append("transcribe") or transcribe(*args, **kwargs))
+    recover = process.CallProcessor._recover
+    monkeypatch.setattr(process.CallProcessor, "_recover",
+                        lambda *args, **kwargs: events.append("recover") or recover(*args, **kwargs))
     settings = fast_settings.model_copy(deep=True)
     settings.enrich.sentiment_model = str(tmp_path / "nowhere")
     with pytest.raises(ModelError, match=r"sentiment model .*nowhere: directory not found"):
@@ -145,7 +148,7 @@ def test_the_text_models_load_after_the_first_transcription_and_a_bad_one_stops_
     events.clear()
     with pytest.raises(ModelError, match=r"sentiment model .*nowhere: directory not found"):
         run_batch([noise(tmp_path / "call.wav", 0)], tmp_path / "out", settings, reports=False)
-    assert events[0] == "transcribe" and events.index("load") == len(events) - 1   # after the call's tracks
+    assert events[0] == "transcribe" and events[-2:] == ["recover", "load"] and events.count("load") == 1
     assert not list((tmp_path / "out").glob("call*.json"))
 
 

@@ -43,8 +43,9 @@ class CallProcessor:
     calls never wait for it). The role-by-words head is learnt on the first
     call heard as one voice and shared by all worker threads. The text models
     of the enrichment stage load in the background once the first call is
-    transcribed, beside the rest of the calls' work but not beside a long
-    call's transcription, whose peak memory they would add to (a bad
+    transcribed, diarised and heard again, beside the rest of the calls' work
+    but not beside a long call's ASR or diarisation, whose peak memory they
+    would add to (a bad
     taxonomy stops the run before any call; a bad model file at the first
     call's enrichment).
     """
@@ -167,7 +168,6 @@ class CallProcessor:
         one_party = len(audio.tracks) > 1    # a stereo channel per party
         transcripts = [self.transcriber.transcribe(samples, index, one_party) for index, samples in enumerate(audio.tracks)]
         lap("transcribe")
-        self.start_enricher()   # beside the rest of the call: not during a long call's transcription (peak RSS)
 
         warnings = list(audio.warnings)
         segments = sorted((s for t in transcripts for s in t.segments), key=lambda s: (s.start, s.track))
@@ -187,6 +187,7 @@ class CallProcessor:
             if ((len(speakers) == 1 or two_party) and settings.roles.by_words
                     and two_parties_allowed(settings.speakers)):
                 speakers, turns = self._two_parties(segments, speakers, turns, two_party, warnings)
+        self.start_enricher()   # beside the rest of the call: not beside a long call's ASR or diarisation (peak RSS)
         words = [w for s in segments for w in s.words]
         utterances = build_utterances(words, speakers)
         if audio.source.layout != "stereo" and all(s.role == "unknown" for s in speakers):
