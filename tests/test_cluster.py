@@ -130,3 +130,19 @@ def test_a_bad_file_on_a_worker_is_reported_like_a_local_one(crash_run):
         load_audio(bad, sha256_file(bad))
     assert Manifest.load(out).files["header_only"].error == str(local.value)
     assert str(bad) in str(local.value)
+
+
+def test_local_workers_keep_glibcs_sliding_mmap_threshold():
+    """Dask's nanny would start them with MALLOC_TRIM_THRESHOLD_ set (+52% CPU on real calls)."""
+    import os
+
+    from callscope.executors import cluster
+
+    client, local = cluster._connect("local:1")
+    try:
+        assert list(client.run(lambda: os.environ.get(cluster.GLIBC_TRIM)).values()) == [None]
+        assert list(client.run(lambda: os.environ.get("OMP_NUM_THREADS")).values()) == ["1"]
+    finally:
+        client.close()
+        local.close()
+

@@ -36,6 +36,10 @@ PLUGIN = "callscope-models"
 ALLOWED_FAILURES = 1         # a call whose worker died is tried once more on another worker
 SCHEDULER_CONFIG = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}   # docs/cluster.md: `dask scheduler`
 CONNECT_SECONDS = 10
+# Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_ set, which turns glibc's sliding mmap threshold off:
+# every large buffer is then mapped and faulted in anew (+52% CPU on real calls, docs/cluster.md). callscope
+# gives the heap back itself (pipeline/heap.py), so local workers start without it.
+GLIBC_TRIM = "MALLOC_TRIM_THRESHOLD_"
 
 
 def _host(address: str) -> str:
@@ -79,7 +83,8 @@ def _run_on_worker(unit: Callable):
 def _connect(cluster: str) -> tuple[Client, LocalCluster | None]:
     """A client of the cluster the setting names (a LocalCluster started here for `local:N`)."""
     logging.getLogger("distributed").setLevel(logging.CRITICAL)   # a call's failure is said once, by the batch
-    with dask.config.set(SCHEDULER_CONFIG):
+    environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ", {}).items() if k != GLIBC_TRIM}
+    with dask.config.set({**SCHEDULER_CONFIG, "distributed.nanny.pre-spawn-environ": environ}):
         if cluster.startswith("local:"):
             local = LocalCluster(n_workers=int(cluster.split(":")[1]), threads_per_worker=1, processes=True,
                                  memory_limit=0, dashboard_address=None, silence_logs=logging.CRITICAL)
