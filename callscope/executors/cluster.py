@@ -11,6 +11,7 @@ and so are the units submitted after it.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import uuid
 from collections import Counter, deque
@@ -86,6 +87,7 @@ def _connect(cluster: str) -> tuple[Client, LocalCluster | None]:
     environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ", {}).items() if k != GLIBC_TRIM}
     with dask.config.set({**SCHEDULER_CONFIG, "distributed.nanny.pre-spawn-environ": environ}):
         if cluster.startswith("local:"):
+            os.environ.pop(GLIBC_TRIM, None)   # a nanny started earlier in this process left it there for workers to inherit
             local = LocalCluster(n_workers=int(cluster.split(":")[1]), threads_per_worker=1, processes=True,
                                  memory_limit=0, dashboard_address=None, silence_logs=logging.CRITICAL)
             return Client(local), local
