@@ -134,8 +134,6 @@ def test_a_bad_file_on_a_worker_is_reported_like_a_local_one(crash_run):
 
 def test_local_workers_keep_glibcs_sliding_mmap_threshold():
     """Dask's nanny would start them with MALLOC_TRIM_THRESHOLD_ set (+52% CPU on real calls)."""
-    import os
-
     from callscope.executors import cluster
 
     client, local = cluster._connect("local:1")
@@ -145,4 +143,3 @@ def test_local_workers_keep_glibcs_sliding_mmap_threshold():
     finally:
         client.close()
         local.close()
-

@@ -45,9 +45,8 @@ class CallProcessor:
     of the enrichment stage load in the background once the first call is
     transcribed, diarised and heard again, beside the rest of the calls' work
     but not beside a long call's ASR or diarisation, whose peak memory they
-    would add to (a bad
-    taxonomy stops the run before any call; a bad model file at the first
-    call's enrichment).
+    would add to (a bad taxonomy stops the run before any call; a bad model
+    file at the first call's enrichment).
     """
 
     def __init__(self, settings: Settings, jobs: int = 1):
